@@ -1,0 +1,53 @@
+import { Body, Controller, Delete, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
+import { AuthService } from './auth.service';
+import { AuthenticatedUser } from './authenticated-user';
+import { CurrentUser } from './decorators/current-user.decorator';
+import { Roles } from './decorators/roles.decorator';
+import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto';
+import { TokenCookies } from './token-cookies';
+
+/** The `/users` routes that touch credentials or sessions, which UsersModule knows nothing of. */
+@ApiTags('users')
+@Controller('users')
+export class AccountController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookies: TokenCookies,
+  ) {}
+
+  @Post('me/password')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Change the password; ends every other session' })
+  @ApiNoContentResponse()
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
+  async changePassword(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangePasswordDto): Promise<void> {
+    await this.auth.changePassword(user, body.currentPassword, body.newPassword);
+  }
+
+  @Delete('me')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete the account and every session' })
+  @ApiNoContentResponse()
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
+  async deleteAccount(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: DeleteAccountDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.auth.deleteAccount(user.id, body.password);
+    this.cookies.clear(reply);
+  }
+
+  @Delete(':id/sessions')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Incident response: end every session of any user (role admin)' })
+  @ApiNoContentResponse()
+  @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'FORBIDDEN', 'NOT_FOUND')
+  async endAllSessionsOf(@Param('id', ParseUUIDPipe) userId: string): Promise<void> {
+    await this.auth.endAllSessionsOf(userId);
+  }
+}

@@ -1,0 +1,146 @@
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
+import { AppError } from '../common/error-code';
+import { UserResponseDto } from '../users/dto/user-response.dto';
+import { AuthService, ClientInfo } from './auth.service';
+import { AuthenticatedUser, RefreshPrincipal, SessionPrincipal, TokenTransport } from './authenticated-user';
+import { Client } from './decorators/client-info.decorator';
+import { CurrentUser } from './decorators/current-user.decorator';
+import { Public } from './decorators/public.decorator';
+import { LoginDto, RegisterDto } from './dto/credentials.dto';
+import { RefreshTokenDto } from './dto/refresh-token.dto';
+import { SessionListItemDto } from './dto/session-list.dto';
+import { SessionResponseDto } from './dto/session-response.dto';
+import { csrfHeader, CsrfGuard } from './guards/csrf.guard';
+import { JwtRefreshGuard } from './guards/jwt-refresh.guard';
+import { OptionalSessionGuard } from './guards/optional-session.guard';
+import { TokenCookies } from './token-cookies';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookies: TokenCookies,
+  ) {}
+
+  @Public()
+  @Post('register')
+  @ApiOperation({ summary: 'Create an account (starts no session)' })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiErrors('VALIDATION_FAILED', 'EMAIL_TAKEN', 'PAYLOAD_TOO_LARGE')
+  async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.auth.register(body.email, body.password, body.name));
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Start a session: one token pair, in cookies (default) or in the body' })
+  @ApiHeader({ name: 'X-Token-Transport', required: false, enum: ['cookie', 'body'], description: '`body` for mobile apps, services and CLIs' })
+  @ApiOkResponse({ type: SessionResponseDto })
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS')
+  async login(
+    @Body() body: LoginDto,
+    @Headers('x-token-transport') transportHeader: string | undefined,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionResponseDto> {
+    const transport = loginTransport(transportHeader);
+    const issued = await this.auth.login(body.email, body.password, client);
+    if (transport === 'cookie') this.cookies.set(reply, issued);
+    return SessionResponseDto.from(issued, transport);
+  }
+
+  @Public()
+  @UseGuards(JwtRefreshGuard, CsrfGuard)
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Rotate the session\'s token pair (refresh token from the body or the cookie)' })
+  @ApiSecurity('refresh-cookie')
+  @ApiSecurity('csrf')
+  @ApiBody({ type: RefreshTokenDto, required: false })
+  @ApiOkResponse({ type: SessionResponseDto })
+  @ApiErrors('VALIDATION_FAILED', 'TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED', 'CSRF_TOKEN_INVALID')
+  async refresh(
+    @CurrentUser() principal: RefreshPrincipal,
+    @Body() _body: RefreshTokenDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionResponseDto> {
+    // CsrfGuard has checked it: cookie clients get the same session token back.
+    const csrfToken = principal.via === 'cookie' ? (csrfHeader(request) ?? '') : '';
+    const issued = await this.auth.refresh(principal, csrfToken);
+    if (principal.via === 'cookie') this.cookies.set(reply, issued);
+    return SessionResponseDto.from(issued, principal.via);
+  }
+
+  @Public()
+  @UseGuards(OptionalSessionGuard, CsrfGuard)
+  @Post('logout')
+  @HttpCode(204)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'End this session (by access token, or refresh token); always clears the cookies; idempotent' })
+  @ApiBody({ type: RefreshTokenDto, required: false })
+  @ApiNoContentResponse()
+  @ApiErrors('VALIDATION_FAILED', 'CSRF_TOKEN_INVALID')
+  async logout(
+    @CurrentUser() principal: SessionPrincipal | undefined,
+    @Body() _body: RefreshTokenDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    if (principal) await this.auth.logout(principal.sessionId);
+    this.cookies.clear(reply);
+  }
+
+  @Post('logout-all')
+  @HttpCode(204)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'End every session of the user' })
+  @ApiNoContentResponse()
+  @ApiErrors(...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
+  async logoutAll(@CurrentUser() user: AuthenticatedUser, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    await this.auth.logoutAll(user.id);
+    this.cookies.clear(reply);
+  }
+
+  @Get('sessions')
+  @ApiOperation({ summary: 'The user\'s live sessions' })
+  @ApiOkResponse({ type: [SessionListItemDto] })
+  @ApiErrors(...ACCESS_TOKEN_ERRORS)
+  async sessions(@CurrentUser() user: AuthenticatedUser): Promise<SessionListItemDto[]> {
+    const sessions = await this.auth.listSessions(user.id);
+    return sessions.map((session) => SessionListItemDto.from(session, user.sessionId));
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End one of the user\'s own sessions' })
+  @ApiNoContentResponse()
+  @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'NOT_FOUND')
+  async endSession(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.auth.endSession(user.id, id);
+  }
+}
+
+function loginTransport(header: string | undefined): TokenTransport {
+  const value = header?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === 'cookie') return 'cookie';
+  if (value === 'body') return 'body';
+  throw new AppError('VALIDATION_FAILED', 'X-Token-Transport must be "body" or "cookie"', [
+    { field: 'X-Token-Transport', messages: ['must be "body" or "cookie"'] },
+  ]);
+}

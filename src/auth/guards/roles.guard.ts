@@ -1,0 +1,21 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppError } from '../../common/error-code';
+import { AuthenticatedUser } from '../authenticated-user';
+import { ROLES } from '../decorators/roles.decorator';
+
+/** Global; enforces `@Roles()` on routes that declare it. */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
+    if (!roles?.length) return true;
+    const user = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>().user;
+    if (!user?.roles?.some((role) => roles.includes(role))) {
+      throw new AppError('FORBIDDEN', `This needs the role ${roles.join(' or ')}`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,7 @@
+/** What feature modules may use from AuthModule; nothing else of it is public. */
+export { AuthenticatedUser, TokenTransport } from './authenticated-user';
+export { CurrentUser } from './decorators/current-user.decorator';
+export { Public } from './decorators/public.decorator';
+export { Roles } from './decorators/roles.decorator';
+export { JwtAuthGuard } from './guards/jwt-auth.guard';
+export { JWT_STRATEGY } from './strategies/strategy-names';

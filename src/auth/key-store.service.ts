@@ -1,0 +1,202 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, Repository } from 'typeorm';
+import { AppError } from '../common/error-code';
+import { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { KeyStore, RevokedReason } from './key-store.entity';
+import { deriveNextKeys, hashKey, KeyPair, newSalt, sameHash } from './session-keys';
+
+export interface NewSession {
+  userId: string;
+  keys: KeyPair;
+  csrfTokenHash: string;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** What the per-request check needs to know about a session. */
+export type SessionState = Pick<
+  KeyStore,
+  'id' | 'userId' | 'accessKeyHash' | 'csrfTokenHash' | 'status' | 'expiresAt' | 'maxExpiresAt'
+>;
+
+export interface RotatedSession {
+  session: Pick<KeyStore, 'id' | 'userId' | 'generation' | 'expiresAt' | 'maxExpiresAt'>;
+  keys: KeyPair;
+  /** `grace`: a concurrent request already rotated; this one gets the same current generation. */
+  outcome: 'rotated' | 'grace';
+}
+
+/** The only code that reads or writes KeyStore rows. */
+@Injectable()
+export class KeyStoreService {
+  constructor(
+    @InjectRepository(KeyStore) private readonly sessions: Repository<KeyStore>,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async create(input: NewSession): Promise<KeyStore> {
+    const now = Date.now();
+    const maxExpiresAt = new Date(now + this.config.sessionMaxLifetimeSeconds * 1000);
+    const session = this.sessions.create({
+      id: randomUUID(),
+      userId: input.userId,
+      generation: 1,
+      accessKeyHash: hashKey(input.keys.accessKey),
+      refreshKeyHash: hashKey(input.keys.refreshKey),
+      csrfTokenHash: input.csrfTokenHash,
+      status: 'active',
+      createdAt: new Date(now),
+      lastUsedAt: new Date(now),
+      expiresAt: this.idleExpiry(now, maxExpiresAt),
+      maxExpiresAt,
+      userAgent: input.userAgent?.slice(0, 512) ?? null,
+      ip: input.ip?.slice(0, 64) ?? null,
+    });
+    await this.sessions.insert(session);
+    return session;
+  }
+
+  findState(sessionId: string): Promise<SessionState | null> {
+    return this.sessions.findOne({
+      where: { id: sessionId },
+      select: { id: true, userId: true, accessKeyHash: true, csrfTokenHash: true, status: true, expiresAt: true, maxExpiresAt: true },
+    });
+  }
+
+  /**
+   * Rotates the session's keys in one conditional UPDATE (no read-then-write).
+   * When it matches nothing, the row says why: a concurrent rotation inside the
+   * grace window (same current generation again), theft (session ended), or an
+   * ended session.
+   */
+  async rotate(sessionId: string, userId: string, refreshKey: string): Promise<RotatedSession> {
+    const presentedHash = hashKey(refreshKey);
+    const salt = newSalt();
+    const keys = deriveNextKeys(refreshKey, salt);
+    const now = new Date();
+    const result = await this.sessions
+      .createQueryBuilder()
+      .update(KeyStore)
+      .set({
+        generation: () => 'generation + 1',
+        accessKeyHash: hashKey(keys.accessKey),
+        refreshKeyHash: hashKey(keys.refreshKey),
+        previousRefreshKeyHash: () => 'refresh_key_hash',
+        rotationSalt: salt,
+        rotatedAt: now,
+        lastUsedAt: now,
+        expiresAt: () => 'LEAST(:idleExpiry::timestamptz, max_expires_at)',
+      })
+      .where('id = :sessionId AND user_id = :userId AND status = :active AND refresh_key_hash = :presentedHash')
+      .andWhere('expires_at > :now AND max_expires_at > :now')
+      .setParameters({
+        sessionId,
+        userId,
+        presentedHash,
+        active: 'active',
+        now,
+        idleExpiry: new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000),
+      })
+      .returning(['id', 'user_id', 'generation', 'expires_at', 'max_expires_at'])
+      .execute();
+    const [row] = result.raw as RotatedRow[];
+    if (row) return { session: fromRotatedRow(row), keys, outcome: 'rotated' };
+    return this.explainFailedRotation(sessionId, userId, refreshKey, presentedHash, now);
+  }
+
+  async revoke(sessionId: string, reason: RevokedReason, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repository(manager).update(
+      { id: sessionId, status: 'active' },
+      { status: 'revoked', revokedAt: new Date(), revokedReason: reason },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Ends one of the user's own sessions; false when it is not theirs (or not there). */
+  async revokeOwn(userId: string, sessionId: string, reason: RevokedReason): Promise<boolean> {
+    const session = await this.sessions.findOne({ where: { id: sessionId, userId }, select: { id: true } });
+    if (!session) return false;
+    await this.revoke(sessionId, reason);
+    return true;
+  }
+
+  /** Ends every active session of the user, except `keepSessionId` when given; returns how many. */
+  async revokeAllForUser(
+    userId: string,
+    reason: RevokedReason,
+    options: { keepSessionId?: string; manager?: EntityManager } = {},
+  ): Promise<number> {
+    const query = this.repository(options.manager)
+      .createQueryBuilder()
+      .update(KeyStore)
+      .set({ status: 'revoked', revokedAt: new Date(), revokedReason: reason })
+      .where('user_id = :userId AND status = :active', { userId, active: 'active' });
+    if (options.keepSessionId) query.andWhere('id <> :keep', { keep: options.keepSessionId });
+    return (await query.execute()).affected ?? 0;
+  }
+
+  /** Live sessions: active and within both lifetimes, most recently used first. */
+  listActive(userId: string): Promise<KeyStore[]> {
+    const now = new Date();
+    return this.sessions
+      .createQueryBuilder('session')
+      .where('session.userId = :userId AND session.status = :active', { userId, active: 'active' })
+      .andWhere('session.expiresAt > :now AND session.maxExpiresAt > :now', { now })
+      .orderBy('session.lastUsedAt', 'DESC')
+      .addOrderBy('session.createdAt', 'DESC')
+      .getMany();
+  }
+
+  private async explainFailedRotation(
+    sessionId: string,
+    userId: string,
+    refreshKey: string,
+    presentedHash: string,
+    now: Date,
+  ): Promise<RotatedSession> {
+    const session = await this.sessions.findOneBy({ id: sessionId });
+    if (!session || session.userId !== userId || session.status !== 'active' || !isLive(session, now)) {
+      throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
+    }
+    const graceEndsAt = (session.rotatedAt?.getTime() ?? 0) + this.config.refreshReuseGraceSeconds * 1000;
+    if (session.previousRefreshKeyHash && sameHash(session.previousRefreshKeyHash, presentedHash) && now.getTime() <= graceEndsAt) {
+      const keys = deriveNextKeys(refreshKey, session.rotationSalt!);
+      if (sameHash(hashKey(keys.refreshKey), session.refreshKeyHash)) return { session, keys, outcome: 'grace' };
+    }
+    await this.revoke(sessionId, 'refresh_reuse');
+    throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
+  }
+
+  private idleExpiry(now: number, maxExpiresAt: Date): Date {
+    return new Date(Math.min(now + this.config.refreshTokenTtlSeconds * 1000, maxExpiresAt.getTime()));
+  }
+
+  private repository(manager?: EntityManager): Repository<KeyStore> {
+    return manager?.getRepository(KeyStore) ?? this.sessions;
+  }
+}
+
+interface RotatedRow {
+  id: string;
+  user_id: string;
+  generation: number;
+  expires_at: Date | string;
+  max_expires_at: Date | string;
+}
+
+function fromRotatedRow(row: RotatedRow): RotatedSession['session'] {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    generation: Number(row.generation),
+    expiresAt: new Date(row.expires_at),
+    maxExpiresAt: new Date(row.max_expires_at),
+  };
+}
+
+export function isLive(session: Pick<KeyStore, 'expiresAt' | 'maxExpiresAt'>, now = new Date()): boolean {
+  return session.expiresAt.getTime() > now.getTime() && session.maxExpiresAt.getTime() > now.getTime();
+}

@@ -1,0 +1,20 @@
+import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { JWK } from 'jose';
+import { Public } from '../decorators/public.decorator';
+import { SigningKeysService } from './signing-keys.service';
+
+@ApiTags('keys')
+@Controller({ path: '.well-known', version: VERSION_NEUTRAL })
+export class JwksController {
+  constructor(private readonly keys: SigningKeysService) {}
+
+  @Public()
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Public keys that verify access tokens (empty under HS256)' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } } } })
+  jwks(): { keys: JWK[] } {
+    return this.keys.jwks();
+  }
+}

@@ -1,0 +1,29 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { User } from '../user.entity';
+
+export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'ann@example.com' })
+  email: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Ann' })
+  name: string | null;
+
+  @ApiProperty({ type: [String], example: ['user'] })
+  roles: string[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  static from(user: User): UserResponseDto {
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      roles: user.roles,
+      createdAt: user.createdAt.toISOString(),
+    };
+  }
+}
