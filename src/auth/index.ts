@@ -1,5 +1,5 @@
 /** What feature modules may use from AuthModule; nothing else of it is public. */
-export { AuthenticatedUser, TokenTransport } from './authenticated-user';
+export type { AuthenticatedUser, TokenTransport } from './authenticated-user';
 export { CurrentUser } from './decorators/current-user.decorator';
 export { Public } from './decorators/public.decorator';
 export { Roles } from './decorators/roles.decorator';
