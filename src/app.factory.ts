@@ -29,9 +29,12 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: logger ?? NEST_LOG_LEVELS[config.logLevel],
     abortOnError: false,
+    // Held until the app is up, so a configuration error at boot prints only its one line.
+    bufferLogs: true,
     // acceptOnlyJsonBodies registers the one body parser.
     bodyParser: false,
   });
+  app.flushLogs();
   acceptOnlyJsonBodies(app.getHttpAdapter().getInstance());
   noStoreForApiResponses(app.getHttpAdapter().getInstance());
   await app.register(fastifyCookie);

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 
-/** OWASP's argon2id parameters: m=19456 KiB, t=2, p=1. */
-const ARGON2ID = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+/** OWASP's argon2id parameters: m=19456 KiB, t=2, p=1. (`Algorithm` is an ambient const enum: 2 is Argon2id.) */
+const ARGON2ID = { algorithm: 2 as Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /** argon2id hashing; the native binding runs it on libuv's thread pool, off the event loop. */
 @Injectable()

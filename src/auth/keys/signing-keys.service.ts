@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { calculateJwkThumbprint, exportJWK, JWK } from 'jose';
-import { AppConfig, ConfigError } from '../../config/app-config';
+import { AppConfig, ConfigError, JwtAlgorithm } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
+import { generateKeyFile, keyFilePath, readKeyFile } from './key-files';
 import { SigningKey, TokenKind } from './signing-key';
 
 const KINDS: TokenKind[] = ['access', 'refresh'];
@@ -51,37 +51,22 @@ export class SigningKeysService implements OnModuleInit {
       const kid = await calculateJwkThumbprint(await exportJWK(key));
       return { kid, alg: algorithm, privateKey: key, verifyKey: key };
     }
-    const privateKey = this.readOrGeneratePrivateKey(kind);
+    const privateKey = this.readOrGeneratePrivateKey(kind, algorithm);
     const verifyKey = createPublicKey(privateKey);
     const jwk = await exportJWK(verifyKey);
     const kid = await calculateJwkThumbprint(jwk);
     return { kid, alg: algorithm, privateKey, verifyKey, publicJwk: { ...jwk, kid, alg: algorithm, use: 'sig' } };
   }
 
-  private readOrGeneratePrivateKey(kind: TokenKind): KeyObject {
-    const { algorithm, keysDir } = this.config.jwt;
-    const file = join(keysDir, `${kind}.pem`);
+  private readOrGeneratePrivateKey(kind: TokenKind, algorithm: Exclude<JwtAlgorithm, 'HS256'>): KeyObject {
+    const file = keyFilePath(this.config.jwt.keysDir, kind);
     if (!existsSync(file)) {
       if (this.config.isProduction) {
-        throw new ConfigError(`${file} is missing: production needs its ${kind} signing key in JWT_KEYS_DIR`);
+        throw new ConfigError(`${file} is missing: production needs its ${kind} signing key in JWT_KEYS_DIR (npm run keys:generate)`);
       }
-      mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-      const { privateKey } =
-        algorithm === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      generateKeyFile(file, algorithm);
       this.logger.log(`Generated a development ${algorithm} key for ${kind} tokens in ${file}`);
     }
-    let key: KeyObject;
-    try {
-      key = createPrivateKey(readFileSync(file));
-    } catch {
-      throw new ConfigError(`${file} is not a PEM private key`);
-    }
-    const expected = algorithm === 'EdDSA' ? 'ed25519' : 'ec';
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (key.asymmetricKeyType !== expected || (expected === 'ec' && curve !== 'prime256v1')) {
-      throw new ConfigError(`${file} does not fit JWT_ALGORITHM=${algorithm} (needs ${algorithm === 'EdDSA' ? 'an Ed25519' : 'a P-256'} key)`);
-    }
-    return key;
+    return readKeyFile(file, algorithm);
   }
 }
