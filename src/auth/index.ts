@@ -3,5 +3,5 @@ export type { AuthenticatedUser, TokenTransport } from './authenticated-user';
 export { CurrentUser } from './decorators/current-user.decorator';
 export { Public } from './decorators/public.decorator';
 export { Roles } from './decorators/roles.decorator';
-export { JwtAuthGuard } from './guards/jwt-auth.guard';
+/** For `AuthGuard(JWT_STRATEGY)` from @nestjs/passport; the global guard already protects every route. */
 export { JWT_STRATEGY } from './strategies/strategy-names';

@@ -100,7 +100,7 @@ export class KeyStoreService {
         now,
         idleExpiry: new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000),
       })
-      .returning(['id', 'user_id', 'generation', 'expires_at', 'max_expires_at'])
+      .returning(['id', 'userId', 'generation', 'expiresAt', 'maxExpiresAt'])
       .execute();
     const [row] = result.raw as RotatedRow[];
     if (row) return { session: fromRotatedRow(row), keys, outcome: 'rotated' };

@@ -1,25 +1,29 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import { AppError } from '../../common/error-code';
+import type { FastifyRequest } from 'fastify';
+import { SessionPrincipal } from '../authenticated-user';
 import { IS_PUBLIC } from '../decorators/public.decorator';
-import { JWT_STRATEGY } from '../strategies/strategy-names';
+import { JwtStrategy } from '../strategies/jwt.strategy';
 
-/** The global guard: every route needs a valid access token unless marked `@Public()`. */
+/**
+ * The global guard: every route needs a valid access token unless marked
+ * `@Public()`. It calls this application's JwtStrategy directly rather than
+ * through passport.authenticate, whose strategy registry is process-wide:
+ * with two applications in one process (tests, workers) the last one
+ * registered would authenticate for both.
+ */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly strategy: JwtStrategy,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic || super.canActivate(context);
-  }
-
-  override handleRequest<TUser>(error: unknown, user: TUser): TUser {
-    if (error) throw error;
-    if (!user) throw new AppError('TOKEN_MISSING', 'Authentication is required');
-    return user;
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
+    request.user = await this.strategy.validate(request);
+    return true;
   }
 }

@@ -1,14 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
-import { AppError } from '../../common/error-code';
-import { JWT_REFRESH_STRATEGY } from '../strategies/strategy-names';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { SessionPrincipal } from '../authenticated-user';
+import { JwtRefreshStrategy } from '../strategies/jwt-refresh.strategy';
 
-/** Authenticates refresh requests by their refresh token. */
+/** Authenticates refresh requests by their refresh token (this application's strategy; see JwtAuthGuard). */
 @Injectable()
-export class JwtRefreshGuard extends AuthGuard(JWT_REFRESH_STRATEGY) {
-  override handleRequest<TUser>(error: unknown, user: TUser): TUser {
-    if (error) throw error;
-    if (!user) throw new AppError('TOKEN_MISSING', 'A refresh token is required');
-    return user;
+export class JwtRefreshGuard implements CanActivate {
+  constructor(private readonly strategy: JwtRefreshStrategy) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
+    request.user = await this.strategy.validate(request);
+    return true;
   }
 }

@@ -1,0 +1,148 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './app-config';
+
+const SECRET_A = 'a'.repeat(32);
+const SECRET_B = 'b'.repeat(32);
+/** HS256 with these secrets (an omitted one stays unset). */
+function hs256(accessSecret?: string, refreshSecret?: string): Record<string, string> {
+  return {
+    JWT_ALGORITHM: 'HS256',
+    ...(accessSecret === undefined ? {} : { JWT_ACCESS_SECRET: accessSecret }),
+    ...(refreshSecret === undefined ? {} : { JWT_REFRESH_SECRET: refreshSecret }),
+  };
+}
+
+const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://auth:secret@db:5432/auth' };
+
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  describe("defaults (API.md's table)", () => {
+    const config = loadConfig({});
+
+    it('listens on 0.0.0.0:3000', () => {
+      expect(config).toMatchObject({ port: 3000, host: '0.0.0.0' });
+    });
+
+    it('uses the embedded database under .data when DATABASE_URL is unset', () => {
+      expect(config.databaseUrl).toBeUndefined();
+      expect(config.dataDir).toBe(resolve('.data'));
+      expect(config.jwt.keysDir).toBe(resolve('.data', 'keys'));
+    });
+
+    it('signs ES256 tokens for issuer auth-service and audience api, with a 30 s clock tolerance', () => {
+      expect(config.jwt).toMatchObject({ issuer: 'auth-service', audience: 'api', algorithm: 'ES256', clockToleranceSeconds: 30 });
+    });
+
+    it('lives 15m per access token, 30d idle and 90d in all per session, with a 10 s reuse grace', () => {
+      expect(config).toMatchObject({
+        accessTokenTtlSeconds: 15 * 60,
+        refreshTokenTtlSeconds: 30 * 86_400,
+        sessionMaxLifetimeSeconds: 90 * 86_400,
+        refreshReuseGraceSeconds: 10,
+      });
+    });
+
+    it('sets Secure cookies, allows no CORS origin and trusts no proxy', () => {
+      expect(config).toMatchObject({ cookieSecure: true, corsOrigins: [], trustProxy: false });
+    });
+
+    it('limits logins to 5/1m and auth requests to 30/1m, enabled', () => {
+      expect(config.rateLimit).toEqual({
+        enabled: true,
+        login: { limit: 5, windowSeconds: 60 },
+        auth: { limit: 30, windowSeconds: 60 },
+      });
+    });
+
+    it('serves Swagger and logs at info outside production', () => {
+      expect(config).toMatchObject({ swaggerEnabled: true, logLevel: 'info', isProduction: false });
+    });
+  });
+
+  it.each([
+    ['10s', 10],
+    ['15m', 900],
+    ['30d', 2_592_000],
+    ['45', 45],
+  ])('reads the duration %p as %i seconds', (raw, seconds) => {
+    expect(loadConfig({ REFRESH_REUSE_GRACE: raw }).refreshReuseGraceSeconds).toBe(seconds);
+  });
+
+  it('reads overridden values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      JWT_ISSUER: 'issuer-x',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      RATE_LIMIT_LOGIN: '10/5m',
+      COOKIE_SECURE: 'false',
+    });
+    expect(config).toMatchObject({ port: 8080, cookieSecure: false, corsOrigins: ['https://a.example', 'https://b.example'] });
+    expect(config.jwt.issuer).toBe('issuer-x');
+    expect(config.rateLimit.login).toEqual({ limit: 10, windowSeconds: 300 });
+  });
+
+  it('accepts HS256 with two different secrets of 32 bytes', () => {
+    expect(loadConfig(hs256(SECRET_A, SECRET_B)).jwt).toMatchObject({
+      algorithm: 'HS256',
+      accessSecret: SECRET_A,
+      refreshSecret: SECRET_B,
+    });
+  });
+
+  it.each<{ label: string; env: Record<string, string>; variable: string }>([
+    { label: 'a PORT that is not a number', env: { PORT: 'http' }, variable: 'PORT' },
+    { label: 'a PORT out of range', env: { PORT: '70000' }, variable: 'PORT' },
+    { label: 'a bad duration', env: { ACCESS_TOKEN_TTL: 'soon' }, variable: 'ACCESS_TOKEN_TTL' },
+    { label: 'a negative duration', env: { JWT_CLOCK_TOLERANCE: '-5s' }, variable: 'JWT_CLOCK_TOLERANCE' },
+    { label: 'an access TTL of zero', env: { ACCESS_TOKEN_TTL: '0' }, variable: 'ACCESS_TOKEN_TTL' },
+    { label: 'an unknown JWT_ALGORITHM', env: { JWT_ALGORITHM: 'RS256' }, variable: 'JWT_ALGORITHM' },
+    { label: 'JWT_ALGORITHM none', env: { JWT_ALGORITHM: 'none' }, variable: 'JWT_ALGORITHM' },
+    { label: 'HS256 without an access secret', env: hs256(undefined, SECRET_B), variable: 'JWT_ACCESS_SECRET' },
+    { label: 'HS256 without a refresh secret', env: hs256(SECRET_A), variable: 'JWT_REFRESH_SECRET' },
+    { label: 'an HS256 access secret under 32 bytes', env: hs256('a'.repeat(31), SECRET_B), variable: 'JWT_ACCESS_SECRET' },
+    { label: 'an HS256 refresh secret under 32 bytes', env: hs256(SECRET_A, 'short'), variable: 'JWT_REFRESH_SECRET' },
+    { label: 'equal HS256 secrets', env: hs256(SECRET_A, SECRET_A), variable: 'JWT_REFRESH_SECRET' },
+    { label: 'a bad COOKIE_SECURE', env: { COOKIE_SECURE: 'maybe' }, variable: 'COOKIE_SECURE' },
+    { label: 'a RATE_LIMIT_LOGIN without a window', env: { RATE_LIMIT_LOGIN: '5' }, variable: 'RATE_LIMIT_LOGIN' },
+    { label: 'a RATE_LIMIT_LOGIN of zero', env: { RATE_LIMIT_LOGIN: '0/1m' }, variable: 'RATE_LIMIT_LOGIN' },
+    { label: 'a RATE_LIMIT_LOGIN with a bad window', env: { RATE_LIMIT_LOGIN: '5/whenever' }, variable: 'RATE_LIMIT_LOGIN' },
+    { label: 'a bad RATE_LIMIT_AUTH', env: { RATE_LIMIT_AUTH: 'lots' }, variable: 'RATE_LIMIT_AUTH' },
+    { label: 'a DATABASE_URL that is not postgres://', env: { DATABASE_URL: 'mysql://db/auth' }, variable: 'DATABASE_URL' },
+    { label: 'an unknown LOG_LEVEL', env: { LOG_LEVEL: 'loud' }, variable: 'LOG_LEVEL' },
+  ])('refuses $label with a ConfigError naming $variable', ({ env, variable }) => {
+    const error = refusal(env);
+    expect(error.message).toContain(variable);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('refuses NODE_ENV=production without DATABASE_URL in one line naming it', () => {
+    const error = refusal({ NODE_ENV: 'production' });
+    expect(error.message).toContain('DATABASE_URL');
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('starts in production with a DATABASE_URL and serves no Swagger by default', () => {
+    expect(loadConfig(PRODUCTION)).toMatchObject({ isProduction: true, swaggerEnabled: false, databaseUrl: PRODUCTION.DATABASE_URL });
+  });
+
+  it('serves Swagger in production only when SWAGGER_ENABLED=true', () => {
+    expect(loadConfig({ ...PRODUCTION, SWAGGER_ENABLED: 'true' }).swaggerEnabled).toBe(true);
+  });
+
+  it.each<{ label: string; env: Record<string, string>; variable: string }>([
+    { label: 'missing', env: hs256(), variable: 'JWT_ACCESS_SECRET' },
+    { label: 'weak', env: hs256('password', SECRET_B), variable: 'JWT_ACCESS_SECRET' },
+    { label: 'equal', env: hs256(SECRET_B, SECRET_B), variable: 'JWT_REFRESH_SECRET' },
+  ])('refuses $label HS256 secrets in production, naming $variable', ({ env, variable }) => {
+    expect(refusal({ ...PRODUCTION, ...env }).message).toContain(variable);
+  });
+});
