@@ -161,10 +161,16 @@ export class KeyStoreService {
     if (!session || session.userId !== userId || session.status !== 'active' || !isLive(session, now)) {
       throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
     }
-    const graceEndsAt = (session.rotatedAt?.getTime() ?? 0) + this.config.refreshReuseGraceSeconds * 1000;
-    if (session.previousRefreshKeyHash && sameHash(session.previousRefreshKeyHash, presentedHash) && now.getTime() <= graceEndsAt) {
+    const graceSeconds = this.config.refreshReuseGraceSeconds;
+    const graceEndsAt = (session.rotatedAt?.getTime() ?? 0) + graceSeconds * 1000;
+    const isPreviousKey = session.previousRefreshKeyHash !== null && sameHash(session.previousRefreshKeyHash, presentedHash);
+    // With no grace window there is no window at all, even for a racer in the same millisecond.
+    if (isPreviousKey && graceSeconds > 0 && now.getTime() <= graceEndsAt) {
       const keys = deriveNextKeys(refreshKey, session.rotationSalt!);
-      if (sameHash(hashKey(keys.refreshKey), session.refreshKeyHash)) return { session, keys, outcome: 'grace' };
+      if (sameHash(hashKey(keys.refreshKey), session.refreshKeyHash)) {
+        const { id, generation, expiresAt, maxExpiresAt } = session;
+        return { session: { id, userId, generation, expiresAt, maxExpiresAt }, keys, outcome: 'grace' };
+      }
     }
     await this.revoke(sessionId, 'refresh_reuse');
     throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
