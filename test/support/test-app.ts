@@ -37,24 +37,27 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ ...TEST_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: database.databaseUrl });
   if (!database.databaseUrl) config.embeddedDatabaseDir = 'memory://';
 
-  let app: NestFastifyApplication;
+  let app: NestFastifyApplication | undefined;
   try {
     app = await createApp(config, false);
+    // listen() runs the init hooks, so a bad key file fails here, after the database is open.
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
+    await app?.close().catch(() => undefined);
     await database.drop();
     throw error;
   }
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
+  const started = app;
   return {
-    app,
+    app: started,
     url,
     config,
-    dataSource: app.get(DataSource),
+    dataSource: started.get(DataSource),
     client: () => new ApiClient(url),
     close: async () => {
-      await app.close();
+      await started.close();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -7,6 +7,7 @@ import { AuthService } from '../auth.service';
 import { SessionPrincipal } from '../authenticated-user';
 import { Public } from '../decorators/public.decorator';
 import { Roles } from '../decorators/roles.decorator';
+import { JwtStrategy } from '../strategies/jwt.strategy';
 import { CsrfGuard } from './csrf.guard';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { RolesGuard } from './roles.guard';
@@ -46,53 +47,53 @@ function principal(via: SessionPrincipal['via'], roles: string[] = ['user']): Se
 
 async function setup() {
   const auth = { assertCsrfToken: jest.fn<Promise<void>, [string, string | undefined]>().mockResolvedValue(undefined) };
+  const strategy = { validate: jest.fn<Promise<SessionPrincipal>, [unknown]>() };
   const moduleRef = await Test.createTestingModule({
-    providers: [JwtAuthGuard, RolesGuard, CsrfGuard, { provide: AuthService, useValue: auth }],
+    providers: [
+      JwtAuthGuard,
+      RolesGuard,
+      CsrfGuard,
+      { provide: AuthService, useValue: auth },
+      { provide: JwtStrategy, useValue: strategy },
+    ],
   }).compile();
-  /** What JwtAuthGuard inherits from passport's AuthGuard. */
-  const passportGuard = Object.getPrototypeOf(JwtAuthGuard.prototype) as { canActivate(context: ExecutionContext): Promise<boolean> };
-  const passport = jest.spyOn(passportGuard, 'canActivate').mockResolvedValue(true);
   return {
     auth,
-    passport,
+    strategy,
     jwtGuard: moduleRef.get(JwtAuthGuard),
     rolesGuard: moduleRef.get(RolesGuard),
     csrfGuard: moduleRef.get(CsrfGuard),
   };
 }
 
-afterEach(() => jest.restoreAllMocks());
-
 describe('JwtAuthGuard', () => {
-  it('lets a @Public() handler through without calling passport', async () => {
-    const { jwtGuard, passport } = await setup();
-    await expect(Promise.resolve(jwtGuard.canActivate(contextFor(FixtureController, 'open')))).resolves.toBe(true);
-    expect(passport).not.toHaveBeenCalled();
+  it('lets a @Public() handler through without asking the access-token strategy', async () => {
+    const { jwtGuard, strategy } = await setup();
+    await expect(jwtGuard.canActivate(contextFor(FixtureController, 'open'))).resolves.toBe(true);
+    expect(strategy.validate).not.toHaveBeenCalled();
   });
 
-  it('lets every handler of a @Public() controller through without calling passport', async () => {
-    const { jwtGuard, passport } = await setup();
-    await expect(Promise.resolve(jwtGuard.canActivate(contextFor(PublicFixtureController, 'anything')))).resolves.toBe(true);
-    expect(passport).not.toHaveBeenCalled();
+  it('lets every handler of a @Public() controller through without asking the strategy', async () => {
+    const { jwtGuard, strategy } = await setup();
+    await expect(jwtGuard.canActivate(contextFor(PublicFixtureController, 'anything'))).resolves.toBe(true);
+    expect(strategy.validate).not.toHaveBeenCalled();
   });
 
-  it('hands a handler without @Public() to passport', async () => {
-    const { jwtGuard, passport } = await setup();
-    passport.mockRejectedValue(new AppError('TOKEN_MISSING', 'Authentication is required'));
+  it('authenticates a handler without @Public() and sets the principal on the request', async () => {
+    const { jwtGuard, strategy } = await setup();
+    const user = principal('bearer');
+    strategy.validate.mockResolvedValue(user);
     const context = contextFor(FixtureController, 'closed');
-    await expect(Promise.resolve(jwtGuard.canActivate(context))).rejects.toMatchObject({ code: 'TOKEN_MISSING' });
-    expect(passport).toHaveBeenCalledWith(context);
+    await expect(jwtGuard.canActivate(context)).resolves.toBe(true);
+    const request = context.switchToHttp().getRequest<FakeRequest>();
+    expect(strategy.validate).toHaveBeenCalledWith(request);
+    expect(request.user).toBe(user);
   });
 
-  it('answers TOKEN_MISSING when passport finds no user', async () => {
-    const { jwtGuard } = await setup();
-    expect(() => jwtGuard.handleRequest(null, false)).toThrow(expect.objectContaining({ code: 'TOKEN_MISSING' }));
-  });
-
-  it("passes the strategy's own error through", async () => {
-    const { jwtGuard } = await setup();
-    const error = new AppError('TOKEN_EXPIRED', 'The access token has expired');
-    expect(() => jwtGuard.handleRequest(error, false)).toThrow(error);
+  it.each(['TOKEN_MISSING', 'TOKEN_EXPIRED'] as const)("propagates the strategy's %s", async (code) => {
+    const { jwtGuard, strategy } = await setup();
+    strategy.validate.mockRejectedValue(new AppError(code, 'no'));
+    await expect(jwtGuard.canActivate(contextFor(FixtureController, 'closed'))).rejects.toMatchObject({ code });
   });
 });
 

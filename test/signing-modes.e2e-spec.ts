@@ -1,0 +1,169 @@
+import { Test } from '@nestjs/testing';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { SigningKeysService } from '../src/auth/keys/signing-keys.service';
+import { ConfigError, loadConfig } from '../src/config/app-config';
+import { ConfigModule } from '../src/config/config.module';
+import { startTestApp, TestApp } from './support/test-app';
+import { logIn } from './support/users';
+
+const secret = () => randomBytes(32).toString('base64url');
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'signing-modes-'));
+}
+
+/** Starting must fail; returns the ConfigError it failed with. */
+async function startupRefusal(start: () => Promise<unknown>): Promise<ConfigError> {
+  const error = await start().then(
+    () => new Error('the service started'),
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+interface SigningMode {
+  mode: string;
+  env: Record<string, string>;
+  /** What each JWKS key must contain. */
+  jwks: Record<string, string>[];
+}
+
+describe.each<SigningMode>([
+  { mode: 'ES256', env: {}, jwks: [{ kty: 'EC', crv: 'P-256' }] },
+  { mode: 'EdDSA', env: { JWT_ALGORITHM: 'EdDSA' }, jwks: [{ kty: 'OKP', crv: 'Ed25519' }] },
+  { mode: 'HS256', env: { JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: secret(), JWT_REFRESH_SECRET: secret() }, jwks: [] },
+])('signing with $mode', ({ mode, env, jwks }) => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await startTestApp(env);
+  });
+  afterAll(() => testApp.close());
+
+  it(`signs both tokens with alg ${mode} and their own typ`, async () => {
+    const { login } = await logIn(testApp, 'body');
+    expect(decodeProtectedHeader(login.body.accessToken)).toMatchObject({ alg: mode, typ: 'at+jwt' });
+    expect(decodeProtectedHeader(login.body.refreshToken)).toMatchObject({ alg: mode, typ: 'refresh+jwt' });
+  });
+
+  it('logs in, reads the profile and refreshes into a working pair', async () => {
+    const { client, user, refreshToken } = await logIn(testApp, 'body');
+    expect((await client.get('/api/v1/users/me')).body.email).toBe(user.email);
+
+    const refreshed = await testApp.client().post('/api/v1/auth/refresh', { refreshToken });
+    expect(refreshed.status).toBe(200);
+    expect(decodeProtectedHeader(refreshed.body.accessToken).alg).toBe(mode);
+    client.bearer = refreshed.body.accessToken;
+    const me = await client.get('/api/v1/users/me');
+    expect(me.status).toBe(200);
+    expect(me.body.id).toBe(user.id);
+  });
+
+  it('works in cookie transport too', async () => {
+    const { client, user } = await logIn(testApp, 'cookie');
+    expect((await client.post('/api/v1/auth/refresh')).status).toBe(200);
+    expect((await client.get('/api/v1/users/me')).body.email).toBe(user.email);
+  });
+
+  it(`publishes ${jwks.length} public key(s) in the JWKS`, async () => {
+    const response = await testApp.client().get('/.well-known/jwks.json');
+    expect(response.status).toBe(200);
+    expect(response.body.keys).toHaveLength(jwks.length);
+    response.body.keys.forEach((key: Record<string, unknown>, index: number) => {
+      expect(key).toMatchObject({ ...jwks[index], alg: mode, use: 'sig' });
+      expect(key).not.toHaveProperty('d');
+    });
+  });
+
+  if (mode !== 'HS256') {
+    it('issues access tokens that a client verifies with the JWKS alone', async () => {
+      const { login } = await logIn(testApp, 'body');
+      const jwks = createLocalJWKSet((await testApp.client().get('/.well-known/jwks.json')).body);
+      const { payload, protectedHeader } = await jwtVerify(login.body.accessToken, jwks, {
+        issuer: testApp.config.jwt.issuer,
+        audience: testApp.config.jwt.audience,
+        typ: 'at+jwt',
+      });
+      expect(payload.sub).toBe(login.body.user.id);
+      expect(protectedHeader.kid).toBeDefined();
+    });
+
+    it('does not let the JWKS verify refresh tokens (they use another key)', async () => {
+      const { refreshToken } = await logIn(testApp, 'body');
+      const jwks = createLocalJWKSet((await testApp.client().get('/.well-known/jwks.json')).body);
+      await expect(jwtVerify(refreshToken!, jwks)).rejects.toThrow();
+    });
+  }
+});
+
+describe('refusing to start', () => {
+  const dirs: string[] = [];
+  const keysDir = () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('refuses production without DATABASE_URL in one line naming it', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_KEYS_DIR: keysDir() })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_KEYS_DIR: keysDir() })).toThrow(/^[^\n]*DATABASE_URL[^\n]*$/);
+  });
+
+  it('refuses production with an empty JWT_KEYS_DIR, naming the missing key file, and generates no key', async () => {
+    const dir = keysDir();
+    const env = { NODE_ENV: 'production', JWT_KEYS_DIR: dir };
+    const error = await startupRefusal(() =>
+      process.env.TEST_DATABASE_URL
+        ? startTestApp(env)
+        : // No PostgreSQL server to give production a DATABASE_URL: boot the signing keys on their own.
+          bootSigningKeys({ ...env, DATABASE_URL: 'postgres://unused@127.0.0.1:1/test' }),
+    );
+    expect(error.message).toContain(join(dir, 'access.pem'));
+    expect(error.message).not.toContain('\n');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.each([
+    { label: 'weak', access: 'password', refresh: secret() },
+    { label: 'equal', access: 'same-secret-of-at-least-32-bytes!', refresh: 'same-secret-of-at-least-32-bytes!' },
+  ])('refuses $label HS256 secrets in production', ({ access, refresh }) => {
+    const env = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://auth@db:5432/auth',
+      JWT_ALGORITHM: 'HS256',
+      JWT_ACCESS_SECRET: access,
+      JWT_REFRESH_SECRET: refresh,
+    };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(/JWT_(ACCESS|REFRESH)_SECRET/);
+  });
+
+  it('refuses a P-256 key in JWT_KEYS_DIR when JWT_ALGORITHM=EdDSA', async () => {
+    const dir = keysDir();
+    for (const kind of ['access', 'refresh']) {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      writeFileSync(join(dir, `${kind}.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    }
+    const error = await startupRefusal(() => startTestApp({ JWT_ALGORITHM: 'EdDSA', JWT_KEYS_DIR: dir }));
+    expect(error.message).toMatch(/access\.pem.*EdDSA/);
+    expect(error.message).not.toContain('\n');
+  });
+});
+
+/** The signing keys of `env` booted without the rest of the application. */
+async function bootSigningKeys(env: Record<string, string>): Promise<void> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [ConfigModule.forRoot(loadConfig(env))],
+    providers: [SigningKeysService],
+  }).compile();
+  try {
+    await moduleRef.init();
+  } finally {
+    await moduleRef.close();
+  }
+}
