@@ -61,6 +61,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const code = (cause as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
     const message = (cause as Error | null)?.message ?? '';
-    return /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
+    return /Connection terminated|Driver not Connected|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
   }
 }

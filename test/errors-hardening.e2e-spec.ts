@@ -1,0 +1,254 @@
+import { createPublicKey, createSecretKey } from 'node:crypto';
+import { decodeProtectedHeader, SignJWT } from 'jose';
+import { ApiResponse } from './support/api-client';
+import { expectError } from './support/errors-assertions';
+import { startTestApp, TestApp } from './support/test-app';
+import { logIn, LoggedInClient, registerUser } from './support/users';
+
+const ME = '/api/v1/users/me';
+const LOGIN = '/api/v1/auth/login';
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString());
+
+function withPayload(token: string, change: (claims: Record<string, unknown>) => void): string {
+  const [header, payload, signature] = token.split('.');
+  const claims = decode(payload);
+  change(claims);
+  return [header, encode(claims), signature].join('.');
+}
+
+/** Changes one character in the middle of the signature (the last one may only carry padding bits). */
+function withTamperedSignature(token: string): string {
+  const [header, payload, signature] = token.split('.');
+  const at = Math.floor(signature.length / 2);
+  const swapped = signature[at] === 'A' ? 'B' : 'A';
+  return [header, payload, signature.slice(0, at) + swapped + signature.slice(at + 1)].join('.');
+}
+
+function expectInvalidToken(response: ApiResponse): void {
+  expectError(response, 401, 'TOKEN_INVALID');
+  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+}
+
+describe('errors and hardening', () => {
+  let testApp: TestApp;
+  let session: LoggedInClient;
+  let accessToken: string;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    session = await logIn(testApp, 'body');
+    accessToken = session.login.body.accessToken;
+  });
+  afterAll(() => testApp.close());
+
+  const getMe = (authorization: string) => testApp.client().get(ME, { headers: { authorization } });
+
+  describe('request bodies', () => {
+    it('answers 400 VALIDATION_FAILED to malformed JSON', async () => {
+      const response = await testApp.client().post(LOGIN, undefined, { rawBody: '{"email": "a@b.c",', headers: JSON_HEADERS });
+      expectError(response, 400, 'VALIDATION_FAILED');
+    });
+
+    it.each([
+      ['an array', '[{"email":"a@example.com","password":"long enough"}]'],
+      ['a string', '"a@example.com"'],
+      ['a number', '42'],
+    ])('answers 400 VALIDATION_FAILED to a JSON body that is %s', async (_kind, rawBody) => {
+      const response = await testApp.client().post(LOGIN, undefined, { rawBody, headers: JSON_HEADERS });
+      expectError(response, 400, 'VALIDATION_FAILED');
+    });
+
+    it.each([
+      ['text/plain', 'email=a@example.com&password=long enough'],
+      ['application/x-www-form-urlencoded', 'email=a%40example.com&password=long+enough'],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na@example.com\r\n--x--'],
+    ])('answers 400 VALIDATION_FAILED, never 500, to a %s login body', async (contentType, rawBody) => {
+      const response = await testApp.client().post(LOGIN, undefined, { rawBody, headers: { 'content-type': contentType } });
+      expectError(response, 400, 'VALIDATION_FAILED');
+    });
+
+    it('answers 400 VALIDATION_FAILED to unknown properties, with per-field details', async () => {
+      const response = await testApp.client().post(LOGIN, { email: 'a@example.com', password: 'long enough', admin: true });
+      expectError(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'admin' })]));
+    });
+
+    it('answers 413 PAYLOAD_TOO_LARGE to a body over 16 KiB', async () => {
+      const response = await testApp.client().post(LOGIN, { email: 'a@example.com', password: 'x'.repeat(17 * 1024) });
+      expectError(response, 413, 'PAYLOAD_TOO_LARGE');
+    });
+
+    it('reads a body just under 16 KiB (its over-long password is refused by validation, not by size)', async () => {
+      const response = await testApp.client().post(LOGIN, { email: 'a@example.com', password: 'x'.repeat(15 * 1024) });
+      expectError(response, 400, 'VALIDATION_FAILED');
+    });
+
+    it.each([
+      ['__proto__', '{"email":"a@example.com","password":"long enough","__proto__":{"roles":["admin"]}}'],
+      ['constructor.prototype', '{"email":"a@example.com","password":"long enough","constructor":{"prototype":{"roles":["admin"]}}}'],
+    ])('answers 400 VALIDATION_FAILED to a %s pollution attempt', async (_kind, rawBody) => {
+      const response = await testApp.client().post(LOGIN, undefined, { rawBody, headers: JSON_HEADERS });
+      expectError(response, 400, 'VALIDATION_FAILED');
+      expect(({} as Record<string, unknown>).roles).toBeUndefined();
+    });
+
+    it('refuses a __proto__ body on an authenticated route and changes nothing', async () => {
+      const rawBody = '{"name":"Polluted","__proto__":{"polluted":"yes"}}';
+      expectError(await session.client.patch(ME, undefined, { rawBody, headers: JSON_HEADERS }), 400, 'VALIDATION_FAILED');
+      expect((await session.client.get(ME)).body.name).not.toBe('Polluted');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  });
+
+  describe('routes', () => {
+    it('answers 404 NOT_FOUND to an unknown route', async () => {
+      expectError(await testApp.client().get('/api/v1/nothing-here'), 404, 'NOT_FOUND');
+      expectError(await testApp.client().get('/nothing-here'), 404, 'NOT_FOUND');
+    });
+
+    it.each(['login', 'logout', 'refresh', 'register', 'logout-all'])('answers 404 or 405, never 200, to GET /api/v1/auth/%s', async (route) => {
+      const response = await session.client.get(`/api/v1/auth/${route}`);
+      expect([404, 405]).toContain(response.status);
+      expectError(response, response.status, 'NOT_FOUND');
+    });
+  });
+
+  describe('token problems on GET /api/v1/users/me', () => {
+    it('accepts the untouched access token (the baseline of this block)', async () => {
+      expect((await getMe(`Bearer ${accessToken}`)).status).toBe(200);
+    });
+
+    it('answers 401 TOKEN_MISSING with WWW-Authenticate: Bearer when no token is sent', async () => {
+      const response = await testApp.client().get(ME);
+      expectError(response, 401, 'TOKEN_MISSING');
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    });
+
+    it('answers 401 TOKEN_INVALID to a token whose payload was changed (signature kept)', async () => {
+      const tampered = withPayload(accessToken, (claims) => (claims.roles = ['admin']));
+      expectInvalidToken(await getMe(`Bearer ${tampered}`));
+    });
+
+    it('answers 401 TOKEN_INVALID to a token whose subject was changed (signature kept)', async () => {
+      const other = await registerUser(testApp);
+      const tampered = withPayload(accessToken, (claims) => (claims.sub = other.id));
+      expectInvalidToken(await getMe(`Bearer ${tampered}`));
+    });
+
+    it('answers 401 TOKEN_INVALID to a token with a tampered signature', async () => {
+      expectInvalidToken(await getMe(`Bearer ${withTamperedSignature(accessToken)}`));
+    });
+
+    it('answers 401 TOKEN_INVALID to an alg "none" token', async () => {
+      const [header, payload] = accessToken.split('.');
+      const unsigned = `${encode({ ...decode(header), alg: 'none' })}.${payload}.`;
+      expectInvalidToken(await getMe(`Bearer ${unsigned}`));
+    });
+
+    it('answers 401 TOKEN_INVALID to an HS256 token signed with the JWKS public key as the secret', async () => {
+      const { keys } = (await testApp.client().get('/.well-known/jwks.json')).body;
+      const pem = createPublicKey({ key: keys[0], format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+      const header = decodeProtectedHeader(accessToken);
+      const claims = decode(accessToken.split('.')[1]);
+      for (const secret of [Buffer.from(pem), Buffer.from(JSON.stringify(keys[0]))]) {
+        const forged = await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS256', typ: header.typ, kid: header.kid })
+          .sign(createSecretKey(secret));
+        expectInvalidToken(await getMe(`Bearer ${forged}`));
+      }
+    });
+
+    it('answers 401 TOKEN_INVALID to a refresh token presented as an access token', async () => {
+      expectInvalidToken(await getMe(`Bearer ${session.refreshToken}`));
+    });
+
+    it('answers 401 TOKEN_INVALID to an access token presented as refreshToken on /auth/refresh', async () => {
+      expectInvalidToken(await testApp.client().post('/api/v1/auth/refresh', { refreshToken: accessToken }));
+    });
+
+    it.each(['garbage', 'a.b.c', 'eyJhbGciOiJFUzI1NiJ9.e30.'])('answers 401 TOKEN_INVALID to the garbage token %s', async (token) => {
+      expectInvalidToken(await getMe(`Bearer ${token}`));
+    });
+
+    it('answers 401 to Authorization: Basic', async () => {
+      const response = await getMe('Basic eHl6');
+      expect(response.status).toBe(401);
+      expectError(response, 401, response.body.code);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    });
+
+    it('answers 401 TOKEN_INVALID to a token issued by another instance with other keys', async () => {
+      const otherApp = await startTestApp();
+      try {
+        const foreign = await logIn(otherApp, 'body');
+        expect((await foreign.client.get(ME)).status).toBe(200);
+        expectInvalidToken(await getMe(`Bearer ${foreign.login.body.accessToken}`));
+      } finally {
+        await otherApp.close();
+      }
+    });
+  });
+
+  describe('security headers', () => {
+    it('sends HSTS, nosniff, a CSP that forbids framing and a Referrer-Policy on API responses', async () => {
+      const response = await session.client.get(ME);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('referrer-policy')).toEqual(expect.any(String));
+    });
+
+    it('sends the same headers on an error response', async () => {
+      const response = await testApp.client().get(ME);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+  });
+
+  describe('CORS', () => {
+    const preflight = (app: TestApp, origin: string) =>
+      app.client().request('OPTIONS', LOGIN, {
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+
+    it('allows no origin by default, on a preflight or a plain request', async () => {
+      const origin = 'https://app.example.com';
+      const plain = await testApp.client().get('/health/live', { headers: { origin } });
+      expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+      expect((await preflight(testApp, origin)).headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    describe('with CORS_ORIGINS', () => {
+      let corsApp: TestApp;
+      beforeAll(async () => {
+        corsApp = await startTestApp({ CORS_ORIGINS: 'https://app.example.com' });
+      });
+      afterAll(() => corsApp.close());
+
+      it('allows the configured origin with credentials', async () => {
+        const response = await preflight(corsApp, 'https://app.example.com');
+        expect(response.status).toBeLessThan(300);
+        expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+        expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+      });
+
+      it('allows the configured origin on a plain request', async () => {
+        const response = await corsApp.client().get('/health/live', { headers: { origin: 'https://app.example.com' } });
+        expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+        expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+      });
+
+      it('does not allow another origin', async () => {
+        const response = await preflight(corsApp, 'https://evil.example.com');
+        expect(response.headers.get('access-control-allow-origin')).toBeNull();
+        const plain = await corsApp.client().get('/health/live', { headers: { origin: 'https://evil.example.com' } });
+        expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+      });
+    });
+  });
+});
