@@ -1,15 +1,19 @@
-import { Body, Controller, Delete, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
-import { AuthService } from './auth.service';
+import { AuthService, ClientInfo } from './auth.service';
 import { AuthenticatedUser } from './authenticated-user';
+import { Client } from './decorators/client-info.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
 import { Roles } from './decorators/roles.decorator';
+import { AuthEventListDto, ListAuthEventsQueryDto } from './dto/auth-events.dto';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto';
 import { TokenCookies } from './token-cookies';
 
-/** The `/users` routes that touch credentials or sessions, which UsersModule knows nothing of. */
+const DEFAULT_EVENTS_PAGE = 20;
+
+/** The `/users` routes that touch credentials, sessions or the security trail, which UsersModule knows nothing of. */
 @ApiTags('users')
 @Controller('users')
 export class AccountController {
@@ -23,8 +27,20 @@ export class AccountController {
   @ApiOperation({ summary: 'Change the password; ends every other session' })
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
-  async changePassword(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangePasswordDto): Promise<void> {
-    await this.auth.changePassword(user, body.currentPassword, body.newPassword);
+  async changePassword(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: ChangePasswordDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.auth.changePassword(user, body.currentPassword, body.newPassword, client);
+  }
+
+  @Get('me/events')
+  @ApiOperation({ summary: "The user's own security activity, newest first" })
+  @ApiOkResponse({ type: AuthEventListDto })
+  @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS)
+  async events(@CurrentUser() user: AuthenticatedUser, @Query() query: ListAuthEventsQueryDto): Promise<AuthEventListDto> {
+    return AuthEventListDto.from(await this.auth.listEvents(user.id, query.limit ?? DEFAULT_EVENTS_PAGE, query.before));
   }
 
   @Delete('me')
@@ -47,7 +63,7 @@ export class AccountController {
   @ApiOperation({ summary: 'Incident response: end every session of any user (role admin)' })
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'FORBIDDEN', 'NOT_FOUND')
-  async endAllSessionsOf(@Param('id', ParseUUIDPipe) userId: string): Promise<void> {
-    await this.auth.endAllSessionsOf(userId);
+  async endAllSessionsOf(@Param('id', ParseUUIDPipe) userId: string, @Client() client: ClientInfo): Promise<void> {
+    await this.auth.endAllSessionsOf(userId, client);
   }
 }

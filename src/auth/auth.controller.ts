@@ -40,8 +40,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Create an account (starts no session)' })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiErrors('VALIDATION_FAILED', 'EMAIL_TAKEN', 'PAYLOAD_TOO_LARGE')
-  async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.auth.register(body.email, body.password, body.name));
+  async register(@Body() body: RegisterDto, @Client() client: ClientInfo): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.auth.register(body.email, body.password, body.name, client));
   }
 
   @Public()
@@ -79,11 +79,12 @@ export class AuthController {
     @CurrentUser() principal: RefreshPrincipal,
     @Body() _body: RefreshTokenDto,
     @Req() request: FastifyRequest,
+    @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionResponseDto> {
     // CsrfGuard has checked it: cookie clients get the same session token back.
     const csrfToken = principal.via === 'cookie' ? (csrfHeader(request) ?? '') : '';
-    const issued = await this.auth.refresh(principal, csrfToken);
+    const issued = await this.auth.refresh(principal, csrfToken, client);
     if (principal.via === 'cookie') this.cookies.set(reply, issued);
     return SessionResponseDto.from(issued, principal.via);
   }
@@ -100,9 +101,10 @@ export class AuthController {
   async logout(
     @CurrentUser() principal: SessionPrincipal | undefined,
     @Body() _body: RefreshTokenDto,
+    @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    if (principal) await this.auth.logout(principal.sessionId);
+    if (principal) await this.auth.logout(principal, client);
     this.cookies.clear(reply);
   }
 
@@ -112,8 +114,12 @@ export class AuthController {
   @ApiOperation({ summary: 'End every session of the user' })
   @ApiNoContentResponse()
   @ApiErrors(...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
-  async logoutAll(@CurrentUser() user: AuthenticatedUser, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    await this.auth.logoutAll(user.id);
+  async logoutAll(
+    @CurrentUser() user: AuthenticatedUser,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.auth.logoutAll(user, client);
     this.cookies.clear(reply);
   }
 
@@ -131,8 +137,12 @@ export class AuthController {
   @ApiOperation({ summary: 'End one of the user\'s own sessions' })
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'NOT_FOUND')
-  async endSession(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    await this.auth.endSession(user.id, id);
+  async endSession(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.auth.endSession(user.id, id, client);
   }
 }
 

@@ -6,6 +6,8 @@ import { UsersModule } from '../users/users.module';
 import { AccountController } from './account.controller';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { AuthEvent } from './events/auth-event.entity';
+import { AuthEventsService } from './events/auth-events.service';
 import { CsrfGuard } from './guards/csrf.guard';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { OptionalSessionGuard } from './guards/optional-session.guard';
@@ -20,12 +22,13 @@ import { TokenCookies } from './token-cookies';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [UsersModule, PassportModule, TypeOrmModule.forFeature([KeyStore])],
+  imports: [UsersModule, PassportModule, TypeOrmModule.forFeature([KeyStore, AuthEvent])],
   controllers: [AuthController, AccountController, JwksController],
   providers: [
     AuthService,
     TokenService,
     KeyStoreService,
+    AuthEventsService,
     SigningKeysService,
     TokenCookies,
     JwtStrategy,

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../common/error-code';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthenticatedUser, RefreshPrincipal, TokenTransport } from './authenticated-user';
+import { AuthEventType } from './events/auth-event.entity';
+import { AuthEventPage, AuthEventsService } from './events/auth-events.service';
 import { KeyStore } from './key-store.entity';
 import { isLive, KeyStoreService } from './key-store.service';
 import { hashKey, KeyPair, newRandomKey, sameHash } from './session-keys';
@@ -23,35 +25,71 @@ export interface IssuedSession {
   csrfToken: string;
 }
 
-/** The flows: credentials, session start, rotation, revocation. */
+/**
+ * The flows: credentials, session start, rotation, revocation. Every change is
+ * written in one transaction with the security event that records it.
+ */
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
     private readonly users: UsersService,
     private readonly keyStore: KeyStoreService,
     private readonly tokens: TokenService,
+    private readonly events: AuthEventsService,
     private readonly dataSource: DataSource,
   ) {}
 
-  register(email: string, password: string, name?: string): Promise<User> {
-    return this.users.register(email, password, name);
+  async register(email: string, password: string, name: string | undefined, client: ClientInfo): Promise<User> {
+    const passwordHash = await this.users.hashPassword(password);
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.users.create(email, passwordHash, name, manager);
+      await this.events.record({ type: 'register', userId: user.id, client }, manager);
+      return user;
+    });
   }
 
   async login(email: string, password: string, client: ClientInfo): Promise<IssuedSession> {
-    const user = await this.users.findByCredentials(email, password);
-    if (!user) throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
+    const check = await this.users.verifyCredentials(email, password);
+    if (!check.ok) {
+      if (check.userId) this.recordFailedLogin(check.userId, client);
+      throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
+    }
     const keys: KeyPair = { accessKey: newRandomKey(), refreshKey: newRandomKey() };
     const csrfToken = newRandomKey();
-    const session = await this.keyStore.create({ userId: user.id, keys, csrfTokenHash: hashKey(csrfToken), ...client });
-    return this.issue(user, session, keys, csrfToken);
+    const session = await this.dataSource.transaction(async (manager) => {
+      const created = await this.keyStore.create({ userId: check.user.id, keys, csrfTokenHash: hashKey(csrfToken), ...client }, manager);
+      await this.events.record({ type: 'login_succeeded', userId: check.user.id, sessionId: created.id, client }, manager);
+      return created;
+    });
+    return this.issue(check.user, session, keys, csrfToken);
   }
 
-  /** Rotates the session of a verified refresh token; `csrfToken` is the session's, echoed back to cookie clients. */
-  async refresh(principal: RefreshPrincipal, csrfToken: string): Promise<IssuedSession> {
-    const { session, keys } = await this.keyStore.rotate(principal.sessionId, principal.id, principal.refreshKey);
-    const user = await this.users.findById(principal.id);
+  /**
+   * Rotates the session of a verified refresh token; `csrfToken` is the
+   * session's, echoed back to cookie clients. A replayed rotated-away token
+   * ends the session, and that is recorded although the request fails.
+   */
+  async refresh(principal: RefreshPrincipal, csrfToken: string, client: ClientInfo): Promise<IssuedSession> {
+    const { id: userId, sessionId } = principal;
+    const result = await this.dataSource.transaction(async (manager) => {
+      const rotation = await this.keyStore.rotate(sessionId, userId, principal.refreshKey, manager);
+      if (rotation.outcome === 'rotated') {
+        await this.events.record({ type: 'refresh', userId, sessionId, client }, manager);
+      } else if (rotation.outcome === 'reused') {
+        await this.keyStore.revoke(sessionId, 'refresh_reuse', manager);
+        await this.events.record({ type: 'refresh_reuse_detected', userId, sessionId, client }, manager);
+      }
+      return rotation;
+    });
+    if (result.outcome === 'reused') {
+      throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
+    }
+    if (result.outcome === 'ended') throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
+    const user = await this.users.findById(userId);
     if (!user) throw new AppError('TOKEN_INVALID', 'The account of this token no longer exists');
-    return this.issue(user, session, keys, csrfToken);
+    return this.issue(user, result.session, result.keys, csrfToken);
   }
 
   /** Full check of an access token: signature and claims, then its key against the KeyStore. */
@@ -75,39 +113,50 @@ export class AuthService {
   async assertCsrfToken(sessionId: string, csrfToken: string | undefined): Promise<void> {
     const session = csrfToken ? await this.keyStore.findState(sessionId) : null;
     if (!session || !sameHash(session.csrfTokenHash, hashKey(csrfToken!))) {
-      throw new AppError('CSRF_TOKEN_INVALID', 'Send this session\'s CSRF token in the X-CSRF-Token header');
+      throw new AppError('CSRF_TOKEN_INVALID', "Send this session's CSRF token in the X-CSRF-Token header");
     }
   }
 
-  async logout(sessionId: string): Promise<void> {
-    await this.keyStore.revoke(sessionId, 'logout');
+  async logout(principal: { id: string; sessionId: string }, client: ClientInfo): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (await this.keyStore.revoke(principal.sessionId, 'logout', manager)) {
+        await this.events.record({ type: 'logout', userId: principal.id, sessionId: principal.sessionId, client }, manager);
+      }
+    });
   }
 
-  async logoutAll(userId: string): Promise<void> {
-    await this.keyStore.revokeAllForUser(userId, 'logout_all');
+  async logoutAll(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
+    await this.withEvent('logout_all', user.id, user.sessionId, client, (manager) =>
+      this.keyStore.revokeAllForUser(user.id, 'logout_all', { manager }),
+    );
   }
 
   listSessions(userId: string): Promise<KeyStore[]> {
     return this.keyStore.listActive(userId);
   }
 
-  async endSession(userId: string, sessionId: string): Promise<void> {
-    if (!(await this.keyStore.revokeOwn(userId, sessionId, 'session_revoked'))) {
-      throw new AppError('NOT_FOUND', 'No such session');
-    }
+  async endSession(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
+    const ended = await this.dataSource.transaction(async (manager) => {
+      const revoked = await this.keyStore.revokeOwn(userId, sessionId, 'session_revoked', manager);
+      if (revoked) await this.events.record({ type: 'session_revoked', userId, sessionId, client }, manager);
+      return revoked;
+    });
+    if (!ended) throw new AppError('NOT_FOUND', 'No such session');
   }
 
-  /** Incident response: ends every session of any user. */
-  async endAllSessionsOf(userId: string): Promise<void> {
+  /** Incident response: ends every session of any user (recorded in that user's trail). */
+  async endAllSessionsOf(userId: string, client: ClientInfo): Promise<void> {
     if (!(await this.users.findById(userId))) throw new AppError('NOT_FOUND', 'No such user');
-    await this.keyStore.revokeAllForUser(userId, 'admin');
+    await this.withEvent('session_revoked', userId, null, client, (manager) =>
+      this.keyStore.revokeAllForUser(userId, 'admin', { manager }),
+    );
   }
 
   /** Changes the password and ends every other session, in one transaction. */
-  async changePassword(user: AuthenticatedUser, currentPassword: string, newPassword: string): Promise<void> {
+  async changePassword(user: AuthenticatedUser, currentPassword: string, newPassword: string, client: ClientInfo): Promise<void> {
     await this.assertPassword(user.id, currentPassword);
     const passwordHash = await this.users.hashPassword(newPassword);
-    await this.dataSource.transaction(async (manager) => {
+    await this.withEvent('password_changed', user.id, user.sessionId, client, async (manager) => {
       await this.users.setPasswordHash(user.id, passwordHash, manager);
       await this.keyStore.revokeAllForUser(user.id, 'password_changed', { keepSessionId: user.sessionId, manager });
     });
@@ -116,6 +165,33 @@ export class AuthService {
   async deleteAccount(userId: string, password: string): Promise<void> {
     await this.assertPassword(userId, password);
     await this.users.delete(userId);
+  }
+
+  listEvents(userId: string, limit: number, before?: string): Promise<AuthEventPage> {
+    return this.events.list(userId, limit, before);
+  }
+
+  private async withEvent(
+    type: AuthEventType,
+    userId: string,
+    sessionId: string | null,
+    client: ClientInfo,
+    change: (manager: EntityManager) => Promise<unknown>,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await change(manager);
+      await this.events.record({ type, userId, sessionId, client }, manager);
+    });
+  }
+
+  /**
+   * Not awaited: awaiting the insert only for known emails would let response
+   * timing tell known accounts from unknown ones.
+   */
+  private recordFailedLogin(userId: string, client: ClientInfo): void {
+    this.events.record({ type: 'login_failed', userId, client }).catch((error: Error) => {
+      this.logger.warn(`Could not record a failed login: ${error.message}`);
+    });
   }
 
   private async assertPassword(userId: string, password: string): Promise<void> {

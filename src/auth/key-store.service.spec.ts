@@ -7,7 +7,7 @@ import { ConfigModule } from '../config/config.module';
 import { dataSourceOptions } from '../database/data-source-options';
 import { User } from '../users/user.entity';
 import { KeyStore } from './key-store.entity';
-import { KeyStoreService } from './key-store.service';
+import { KeyStoreService, RotatedSession, RotationResult } from './key-store.service';
 import { KeyPair, newRandomKey } from './session-keys';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -63,6 +63,12 @@ function withSetup(env: Record<string, string> = {}): () => Context {
   return () => context;
 }
 
+/** The new pair of a successful rotation; fails the test on any other outcome. */
+function pair(result: RotationResult): RotatedSession {
+  if (!('keys' in result)) throw new Error(`expected a key pair, got outcome ${result.outcome}`);
+  return result;
+}
+
 describe('KeyStoreService', () => {
   describe('with the default grace window', () => {
     const context = withSetup();
@@ -79,7 +85,7 @@ describe('KeyStoreService', () => {
     it('rotates with the current refresh key: next generation, new keys, only their hashes stored', async () => {
       const { keyStore, start, row } = context();
       const { id, userId, keys } = await start();
-      const rotated = await keyStore.rotate(id, userId, keys.refreshKey);
+      const rotated = pair(await keyStore.rotate(id, userId, keys.refreshKey));
       expect(rotated.outcome).toBe('rotated');
       expect(rotated.keys.accessKey).not.toBe(keys.accessKey);
       expect(rotated.keys.refreshKey).not.toBe(keys.refreshKey);
@@ -94,7 +100,7 @@ describe('KeyStoreService', () => {
     it('returns the rotated session as stored: id, owner, generation and both expiries', async () => {
       const { keyStore, start, row } = context();
       const { id, userId, keys } = await start();
-      const rotated = await keyStore.rotate(id, userId, keys.refreshKey);
+      const rotated = pair(await keyStore.rotate(id, userId, keys.refreshKey));
       const stored = await row(id);
       expect(rotated.session).toEqual({ id, userId, generation: 2, expiresAt: stored.expires_at, maxExpiresAt: stored.max_expires_at });
     });
@@ -102,48 +108,47 @@ describe('KeyStoreService', () => {
     it('hands the previous refresh key, within the grace window, exactly the keys the rotation produced', async () => {
       const { keyStore, start, row } = context();
       const { id, userId, keys } = await start();
-      const rotated = await keyStore.rotate(id, userId, keys.refreshKey);
-      const racer = await keyStore.rotate(id, userId, keys.refreshKey);
+      const rotated = pair(await keyStore.rotate(id, userId, keys.refreshKey));
+      const racer = pair(await keyStore.rotate(id, userId, keys.refreshKey));
       expect(racer.outcome).toBe('grace');
       expect(racer.keys).toEqual(rotated.keys);
       expect(racer.session).toMatchObject({ id, userId, generation: 2 });
       expect(await row(id)).toMatchObject({ generation: 2, status: 'active' });
     });
 
-    it('treats a refresh key two generations old as theft even inside the grace window', async () => {
+    it('reports a refresh key two generations old as reused even inside the grace window', async () => {
       const { keyStore, start, row } = context();
       const { id, userId, keys } = await start();
-      const rotated = await keyStore.rotate(id, userId, keys.refreshKey);
+      const rotated = pair(await keyStore.rotate(id, userId, keys.refreshKey));
       await keyStore.rotate(id, userId, rotated.keys.refreshKey);
-      await expect(keyStore.rotate(id, userId, keys.refreshKey)).rejects.toMatchObject({ name: 'AppError', code: 'REFRESH_TOKEN_REUSED' });
-      expect(await row(id)).toMatchObject({ status: 'revoked', revoked_reason: 'refresh_reuse' });
+      expect(await keyStore.rotate(id, userId, keys.refreshKey)).toEqual({ outcome: 'reused' });
     });
 
-    it('refuses to rotate a revoked session with SESSION_REVOKED and keeps its reason', async () => {
+    it('does not rotate a revoked session (ended) and keeps its reason', async () => {
       const { keyStore, start, row } = context();
       const { id, userId, keys } = await start();
       await keyStore.revoke(id, 'logout');
-      await expect(keyStore.rotate(id, userId, keys.refreshKey)).rejects.toMatchObject({ name: 'AppError', code: 'SESSION_REVOKED' });
+      expect(await keyStore.rotate(id, userId, keys.refreshKey)).toEqual({ outcome: 'ended' });
       expect(await row(id)).toMatchObject({ generation: 1, status: 'revoked', revoked_reason: 'logout' });
     });
 
-    it('refuses to rotate for another user with SESSION_REVOKED and leaves the session alone', async () => {
+    it('does not rotate for another user (ended) and leaves the session alone', async () => {
       const { keyStore, newUser, start, row } = context();
       const { id, keys } = await start();
-      await expect(keyStore.rotate(id, await newUser(), keys.refreshKey)).rejects.toMatchObject({ name: 'AppError', code: 'SESSION_REVOKED' });
+      expect(await keyStore.rotate(id, await newUser(), keys.refreshKey)).toEqual({ outcome: 'ended' });
       expect(await row(id)).toMatchObject({ generation: 1, status: 'active' });
     });
 
-    it('refuses to rotate an unknown session with SESSION_REVOKED', async () => {
+    it('reports an unknown session as ended', async () => {
       const { keyStore, newUser } = context();
-      await expect(keyStore.rotate(randomUUID(), await newUser(), newRandomKey())).rejects.toMatchObject({ name: 'AppError', code: 'SESSION_REVOKED' });
+      expect(await keyStore.rotate(randomUUID(), await newUser(), newRandomKey())).toEqual({ outcome: 'ended' });
     });
 
-    it.each(['expires_at', 'max_expires_at'])('refuses to rotate a session whose %s has passed with SESSION_REVOKED', async (column) => {
+    it.each(['expires_at', 'max_expires_at'])('does not rotate a session whose %s has passed (ended)', async (column) => {
       const { keyStore, start, row, sql } = context();
       const { id, userId, keys } = await start();
       await sql(`UPDATE key_store SET ${column} = now() - interval '1 minute' WHERE id = $1`, [id]);
-      await expect(keyStore.rotate(id, userId, keys.refreshKey)).rejects.toMatchObject({ name: 'AppError', code: 'SESSION_REVOKED' });
+      expect(await keyStore.rotate(id, userId, keys.refreshKey)).toEqual({ outcome: 'ended' });
       expect(await row(id)).toMatchObject({ generation: 1 });
     });
 
@@ -156,6 +161,19 @@ describe('KeyStoreService', () => {
       expect(await row(kept.id)).toMatchObject({ status: 'active' });
       for (const { id } of [second, third]) expect(await row(id)).toMatchObject({ status: 'revoked', revoked_reason: 'password_changed' });
       expect(await row(stranger.id)).toMatchObject({ status: 'active' });
+    });
+
+    it('deletes sessions past either expiry, revoked or not, and keeps live ones', async () => {
+      const { keyStore, start, row, sql } = context();
+      const [live, revokedLive, idle, old] = [await start(), await start(), await start(), await start()];
+      await keyStore.revoke(revokedLive.id, 'logout');
+      await sql(`UPDATE key_store SET expires_at = now() - interval '1 second' WHERE id = $1`, [idle.id]);
+      await sql(`UPDATE key_store SET max_expires_at = now() - interval '1 second' WHERE id = $1`, [old.id]);
+      expect(await keyStore.deleteExpired()).toBeGreaterThanOrEqual(2);
+      expect(await row(live.id)).toBeDefined();
+      expect(await row(revokedLive.id)).toBeDefined();
+      expect(await row(idle.id)).toBeUndefined();
+      expect(await row(old.id)).toBeUndefined();
     });
 
     it('lists only the user\'s live sessions: not revoked, not idle-expired, not past the absolute lifetime', async () => {
@@ -173,13 +191,12 @@ describe('KeyStoreService', () => {
   describe('with no grace window (REFRESH_REUSE_GRACE=0)', () => {
     const context = withSetup({ REFRESH_REUSE_GRACE: '0' });
 
-    it('treats the previous refresh key as theft and ends the session', async () => {
+    it('reports the previous refresh key as reused', async () => {
       const { keyStore, start, row } = context();
       const { id, userId, keys } = await start();
       await keyStore.rotate(id, userId, keys.refreshKey);
       await new Promise((resolve) => setTimeout(resolve, 5));
-      await expect(keyStore.rotate(id, userId, keys.refreshKey)).rejects.toMatchObject({ name: 'AppError', code: 'REFRESH_TOKEN_REUSED' });
-      expect(await row(id)).toMatchObject({ status: 'revoked', revoked_reason: 'refresh_reuse' });
+      expect(await keyStore.rotate(id, userId, keys.refreshKey)).toEqual({ outcome: 'reused' });
     });
 
     it('gives no grace even to a replay in the same millisecond as the rotation', async () => {
@@ -188,11 +205,10 @@ describe('KeyStoreService', () => {
       jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
       try {
         await keyStore.rotate(id, userId, keys.refreshKey);
-        await expect(keyStore.rotate(id, userId, keys.refreshKey)).rejects.toMatchObject({ name: 'AppError', code: 'REFRESH_TOKEN_REUSED' });
+        expect(await keyStore.rotate(id, userId, keys.refreshKey)).toEqual({ outcome: 'reused' });
       } finally {
         jest.useRealTimers();
       }
-      expect(await row(id)).toMatchObject({ status: 'revoked', revoked_reason: 'refresh_reuse' });
     });
   });
 });

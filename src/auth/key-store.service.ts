@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
-import { AppError } from '../common/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { KeyStore, RevokedReason } from './key-store.entity';
@@ -29,6 +28,13 @@ export interface RotatedSession {
   outcome: 'rotated' | 'grace';
 }
 
+/**
+ * `reused`: a rotated-away refresh key outside the grace window, or an older
+ * one (theft: the caller ends the session); `ended`: the session is revoked,
+ * expired, gone or not the user's.
+ */
+export type RotationResult = RotatedSession | { outcome: 'reused' } | { outcome: 'ended' };
+
 /** The only code that reads or writes KeyStore rows. */
 @Injectable()
 export class KeyStoreService {
@@ -37,7 +43,7 @@ export class KeyStoreService {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  async create(input: NewSession): Promise<KeyStore> {
+  async create(input: NewSession, manager?: EntityManager): Promise<KeyStore> {
     const now = Date.now();
     const maxExpiresAt = new Date(now + this.config.sessionMaxLifetimeSeconds * 1000);
     const session = this.sessions.create({
@@ -55,7 +61,7 @@ export class KeyStoreService {
       userAgent: input.userAgent?.slice(0, 512) ?? null,
       ip: input.ip?.slice(0, 64) ?? null,
     });
-    await this.sessions.insert(session);
+    await this.repository(manager).insert(session);
     return session;
   }
 
@@ -72,12 +78,12 @@ export class KeyStoreService {
    * grace window (same current generation again), theft (session ended), or an
    * ended session.
    */
-  async rotate(sessionId: string, userId: string, refreshKey: string): Promise<RotatedSession> {
+  async rotate(sessionId: string, userId: string, refreshKey: string, manager?: EntityManager): Promise<RotationResult> {
     const presentedHash = hashKey(refreshKey);
     const salt = newSalt();
     const keys = deriveNextKeys(refreshKey, salt);
     const now = new Date();
-    const result = await this.sessions
+    const result = await this.repository(manager)
       .createQueryBuilder()
       .update(KeyStore)
       .set({
@@ -104,7 +110,7 @@ export class KeyStoreService {
       .execute();
     const [row] = result.raw as RotatedRow[];
     if (row) return { session: fromRotatedRow(row), keys, outcome: 'rotated' };
-    return this.explainFailedRotation(sessionId, userId, refreshKey, presentedHash, now);
+    return this.explainFailedRotation(sessionId, userId, refreshKey, presentedHash, now, manager);
   }
 
   async revoke(sessionId: string, reason: RevokedReason, manager?: EntityManager): Promise<boolean> {
@@ -116,11 +122,22 @@ export class KeyStoreService {
   }
 
   /** Ends one of the user's own sessions; false when it is not theirs (or not there). */
-  async revokeOwn(userId: string, sessionId: string, reason: RevokedReason): Promise<boolean> {
-    const session = await this.sessions.findOne({ where: { id: sessionId, userId }, select: { id: true } });
+  async revokeOwn(userId: string, sessionId: string, reason: RevokedReason, manager?: EntityManager): Promise<boolean> {
+    const session = await this.repository(manager).findOne({ where: { id: sessionId, userId }, select: { id: true } });
     if (!session) return false;
-    await this.revoke(sessionId, reason);
+    await this.revoke(sessionId, reason, manager);
     return true;
+  }
+
+  /** Removes sessions past their idle or absolute expiry, revoked or not; returns how many. */
+  async deleteExpired(now = new Date()): Promise<number> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .delete()
+      .from(KeyStore)
+      .where('expires_at <= :now OR max_expires_at <= :now', { now })
+      .execute();
+    return result.affected ?? 0;
   }
 
   /** Ends every active session of the user, except `keepSessionId` when given; returns how many. */
@@ -156,10 +173,11 @@ export class KeyStoreService {
     refreshKey: string,
     presentedHash: string,
     now: Date,
-  ): Promise<RotatedSession> {
-    const session = await this.sessions.findOneBy({ id: sessionId });
+    manager?: EntityManager,
+  ): Promise<RotationResult> {
+    const session = await this.repository(manager).findOneBy({ id: sessionId });
     if (!session || session.userId !== userId || session.status !== 'active' || !isLive(session, now)) {
-      throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
+      return { outcome: 'ended' };
     }
     const graceSeconds = this.config.refreshReuseGraceSeconds;
     const graceEndsAt = (session.rotatedAt?.getTime() ?? 0) + graceSeconds * 1000;
@@ -172,8 +190,7 @@ export class KeyStoreService {
         return { session: { id, userId, generation, expiresAt, maxExpiresAt }, keys, outcome: 'grace' };
       }
     }
-    await this.revoke(sessionId, 'refresh_reuse');
-    throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
+    return { outcome: 'reused' };
   }
 
   private idleExpiry(now: number, maxExpiresAt: Date): Date {

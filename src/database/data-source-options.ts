@@ -1,10 +1,11 @@
 import { DataSourceOptions } from 'typeorm';
+import { AuthEvent } from '../auth/events/auth-event.entity';
 import { KeyStore } from '../auth/key-store.entity';
 import { User } from '../users/user.entity';
 import { createPGliteDriver } from './embedded/pglite-pool';
 import { migrations } from './migrations';
 
-export const entities = [User, KeyStore];
+export const entities = [User, KeyStore, AuthEvent];
 
 /** One set of options for the app and the TypeORM CLI: a PostgreSQL server when `databaseUrl` is set, else embedded PGlite. */
 export function dataSourceOptions(databaseUrl: string | undefined, embeddedDatabaseDir: string): DataSourceOptions {

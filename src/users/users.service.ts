@@ -8,6 +8,8 @@ import { User } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
 
+export type CredentialCheck = { ok: true; user: User } | { ok: false; userId: string | null };
+
 /** The only code that reads or writes users. */
 @Injectable()
 export class UsersService {
@@ -16,11 +18,12 @@ export class UsersService {
     private readonly passwords: PasswordHasher,
   ) {}
 
-  async register(email: string, password: string, name?: string): Promise<User> {
-    const passwordHash = await this.passwords.hash(password);
+  /** Creates a user from a hash of `hashPassword`; `manager` lets the caller record the event in the same transaction. */
+  async create(email: string, passwordHash: string, name: string | undefined, manager?: EntityManager): Promise<User> {
+    const users = manager?.getRepository(User) ?? this.users;
     try {
-      const { identifiers } = await this.users.insert({ email: normalizeEmail(email), passwordHash, name: name ?? null });
-      return await this.getById(identifiers[0].id as string);
+      const { identifiers } = await users.insert({ email: normalizeEmail(email), passwordHash, name: name ?? null });
+      return await users.findOneByOrFail({ id: identifiers[0].id as string });
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
@@ -29,15 +32,23 @@ export class UsersService {
     }
   }
 
-  /** The user whose email and password match, or `null`; an unknown email costs as much as a wrong password. */
-  async findByCredentials(email: string, password: string): Promise<User | null> {
+  /**
+   * Checks an email and password. An unknown email costs as much as a wrong
+   * password (a dummy hash is verified), and neither says which it was to the
+   * client; `userId` tells the caller whose failed attempt to record.
+   */
+  async verifyCredentials(email: string, password: string): Promise<CredentialCheck> {
     const user = await this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
       .where('user.email = :email', { email: normalizeEmail(email) })
       .getOne();
     const matches = await this.passwords.verify(user?.passwordHash, password);
-    return matches && user ? user : null;
+    if (user && matches) {
+      const { passwordHash: _hash, ...profile } = user;
+      return { ok: true, user: profile as User };
+    }
+    return { ok: false, userId: user?.id ?? null };
   }
 
   /** Whether `password` is the user's current password. */

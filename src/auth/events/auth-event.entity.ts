@@ -1,0 +1,50 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { User } from '../../users/user.entity';
+
+export const AUTH_EVENT_TYPES = [
+  'register',
+  'login_succeeded',
+  'login_failed',
+  'refresh',
+  'refresh_reuse_detected',
+  'logout',
+  'logout_all',
+  'session_revoked',
+  'password_changed',
+] as const;
+
+export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
+
+/** One security event of a user; append-only (a trigger refuses updates). */
+@Entity({ name: 'auth_events' })
+@Index('IDX_auth_events_user_seq', ['userId', 'seq'])
+export class AuthEvent {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** Insertion order: the paging cursor (bigint, read as a string). */
+  @Column({ type: 'bigint', generatedIdentity: 'ALWAYS', insert: false, update: false })
+  seq: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  @Column({ name: 'session_id', type: 'uuid', nullable: true })
+  sessionId: string | null;
+
+  @Column({ type: 'varchar', length: 32 })
+  type: AuthEventType;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()', insert: false })
+  createdAt: Date;
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AppError } from '../../common/error-code';
+import { ClientInfo } from '../auth.service';
+import { AuthEvent, AuthEventType } from './auth-event.entity';
+
+export interface NewAuthEvent {
+  type: AuthEventType;
+  userId: string;
+  sessionId?: string | null;
+  client?: ClientInfo;
+}
+
+export interface AuthEventPage {
+  items: AuthEvent[];
+  nextCursor: string | null;
+}
+
+/** The security-event trail: recorded in the caller's transaction, read newest first. */
+@Injectable()
+export class AuthEventsService {
+  constructor(@InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>) {}
+
+  async record(event: NewAuthEvent, manager?: EntityManager): Promise<void> {
+    await (manager?.getRepository(AuthEvent) ?? this.events).insert({
+      type: event.type,
+      userId: event.userId,
+      sessionId: event.sessionId ?? null,
+      ip: event.client?.ip?.slice(0, 64) ?? null,
+      userAgent: event.client?.userAgent?.slice(0, 512) ?? null,
+    });
+  }
+
+  /** Newest first; `before` is the `nextCursor` of the previous page. */
+  async list(userId: string, limit: number, before?: string): Promise<AuthEventPage> {
+    const query = this.events
+      .createQueryBuilder('event')
+      .where('event.userId = :userId', { userId })
+      .orderBy('event.seq', 'DESC')
+      .limit(limit + 1);
+    if (before !== undefined) query.andWhere('event.seq < :before', { before: parseCursor(before) });
+    const rows = await query.getMany();
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1].seq : null };
+  }
+}
+
+function parseCursor(cursor: string): string {
+  if (!/^\d{1,18}$/.test(cursor)) {
+    throw new AppError('VALIDATION_FAILED', 'before must be a cursor from a previous page', [
+      { field: 'before', messages: ['before must be a nextCursor value'] },
+    ]);
+  }
+  return cursor;
+}
