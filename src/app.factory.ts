@@ -1,42 +1,38 @@
 import fastifyCookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
-import { LoggerService, LogLevel, RequestMethod, VersioningType } from '@nestjs/common';
+import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { AppModule } from './app.module';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppOptions } from './app.module';
 import { TokenCookies } from './auth/token-cookies';
 import { createValidationPipe } from './common/validation.pipe';
+import { REQUEST_ID_HEADER, requestId } from './logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { setupSwagger } from './swagger';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
-  trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
-  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
-  info: ['log', 'warn', 'error', 'fatal'],
-  warn: ['warn', 'error', 'fatal'],
-  error: ['error', 'fatal'],
-  fatal: ['fatal'],
-  silent: [],
-};
-
 /** Builds the fully configured application (not yet listening): the same for `main.ts` and the e2e suites. */
-export async function createApp(config: AppConfig, logger?: LoggerService | false): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.trustProxy });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: logger ?? NEST_LOG_LEVELS[config.logLevel],
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    genReqId: requestId,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     abortOnError: false,
     // Held until the app is up, so a configuration error at boot prints only its one line.
     bufferLogs: true,
     // acceptOnlyJsonBodies registers the one body parser.
     bodyParser: false,
   });
-  app.flushLogs();
+  app.useLogger(app.get(Logger));
   acceptOnlyJsonBodies(app.getHttpAdapter().getInstance());
-  noStoreForApiResponses(app.getHttpAdapter().getInstance());
+  standardResponseHeaders(app.getHttpAdapter().getInstance());
   await app.register(fastifyCookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -91,8 +87,10 @@ function acceptOnlyJsonBodies(fastify: FastifyInstance): void {
   });
 }
 
-function noStoreForApiResponses(fastify: FastifyInstance): void {
+/** Every response names its request id (the one on its log lines); no API response is cached. */
+function standardResponseHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
     if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
   });
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { config as loadDotEnv } from 'dotenv';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
@@ -7,7 +8,8 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
-  console.log(`Auth service listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port} (docs at /docs)`);
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  new Logger('Bootstrap').log(`Listening on http://${host}:${config.port}${config.swaggerEnabled ? ` (Swagger UI at http://${host}:${config.port}/docs)` : ''}`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -9,6 +9,7 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
 import { AppError } from '../common/error-code';
@@ -25,6 +26,7 @@ import { SessionResponseDto } from './dto/session-response.dto';
 import { csrfHeader, CsrfGuard } from './guards/csrf.guard';
 import { JwtRefreshGuard } from './guards/jwt-refresh.guard';
 import { OptionalSessionGuard } from './guards/optional-session.guard';
+import { LOGIN_THROTTLER, RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { TokenCookies } from './token-cookies';
 
 @ApiTags('auth')
@@ -36,22 +38,25 @@ export class AuthController {
   ) {}
 
   @Public()
+  @UseGuards(RateLimitGuard)
+  @SkipThrottle({ [LOGIN_THROTTLER]: true })
   @Post('register')
   @ApiOperation({ summary: 'Create an account (starts no session)' })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiErrors('VALIDATION_FAILED', 'EMAIL_TAKEN', 'PAYLOAD_TOO_LARGE')
+  @ApiErrors('VALIDATION_FAILED', 'EMAIL_TAKEN', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED')
   async register(@Body() body: RegisterDto, @Client() client: ClientInfo): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.auth.register(body.email, body.password, body.name, client));
   }
 
   @Public()
+  @UseGuards(RateLimitGuard)
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Start a session: one token pair, in cookies (default) or in the body' })
   @ApiHeader({ name: 'X-Token-Transport', required: false, enum: ['cookie', 'body'], description: '`body` for mobile apps, services and CLIs' })
   @ApiOkResponse({ type: SessionResponseDto })
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS')
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'RATE_LIMITED')
   async login(
     @Body() body: LoginDto,
     @Headers('x-token-transport') transportHeader: string | undefined,
@@ -65,7 +70,8 @@ export class AuthController {
   }
 
   @Public()
-  @UseGuards(JwtRefreshGuard, CsrfGuard)
+  @UseGuards(RateLimitGuard, JwtRefreshGuard, CsrfGuard)
+  @SkipThrottle({ [LOGIN_THROTTLER]: true })
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -74,7 +80,7 @@ export class AuthController {
   @ApiSecurity('csrf')
   @ApiBody({ type: RefreshTokenDto, required: false })
   @ApiOkResponse({ type: SessionResponseDto })
-  @ApiErrors('VALIDATION_FAILED', 'TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED', 'CSRF_TOKEN_INVALID')
+  @ApiErrors('VALIDATION_FAILED', 'TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED', 'CSRF_TOKEN_INVALID', 'RATE_LIMITED')
   async refresh(
     @CurrentUser() principal: RefreshPrincipal,
     @Body() _body: RefreshTokenDto,

@@ -14,20 +14,23 @@ import { OptionalSessionGuard } from './guards/optional-session.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { KeyStore } from './key-store.entity';
 import { KeyStoreService } from './key-store.service';
+import { SessionCleanup } from './session-cleanup.service';
 import { JwksController } from './keys/jwks.controller';
 import { SigningKeysService } from './keys/signing-keys.service';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { JwtRefreshStrategy } from './strategies/jwt-refresh.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { TokenCookies } from './token-cookies';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [UsersModule, PassportModule, TypeOrmModule.forFeature([KeyStore, AuthEvent])],
+  imports: [UsersModule, PassportModule, RateLimitModule, TypeOrmModule.forFeature([KeyStore, AuthEvent])],
   controllers: [AuthController, AccountController, JwksController],
   providers: [
     AuthService,
     TokenService,
     KeyStoreService,
+    SessionCleanup,
     AuthEventsService,
     SigningKeysService,
     TokenCookies,

@@ -19,6 +19,8 @@ export interface AppConfig {
   /** Where PGlite keeps its files; `memory://` keeps the database in memory (tests). */
   embeddedDatabaseDir: string;
   redisUrl?: string;
+  /** Prefix of every Redis key this service writes, for a Redis shared with other software (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
   jwt: {
     issuer: string;
     audience: string;
@@ -129,6 +131,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir,
     embeddedDatabaseDir: join(dataDir, 'pgdata'),
     redisUrl: read('REDIS_URL'),
+    redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'auth-service:',
     jwt: {
       issuer: read('JWT_ISSUER') ?? 'auth-service',
       audience: read('JWT_AUDIENCE') ?? 'api',

@@ -1,7 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
@@ -26,20 +28,35 @@ const TEST_ENV: Record<string, string> = {
   RATE_LIMIT_ENABLED: 'false',
 };
 
+export interface TestAppOptions {
+  /** Where the app's log lines go (set LOG_LEVEL in `env` to see any). */
+  logDestination?: DestinationStream;
+}
+
 /**
  * Starts the real application (AppModule) on a fresh database, listening on a
  * random local port. `env` overrides configuration variables as the service
  * would read them, e.g. `{ ACCESS_TOKEN_TTL: '2s' }`.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'auth-test-'));
   const database = await createTestDatabase();
-  const config = loadConfig({ ...TEST_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: database.databaseUrl });
+  // Each app gets its own Redis keys unless the test shares them on purpose (several instances).
+  const redisKeyPrefix = `test-${randomBytes(6).toString('hex')}:`;
+  const config = loadConfig({
+    ...TEST_ENV,
+    DATA_DIR: dataDir,
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+    // CI sets REDIS_URL for the PostgreSQL run: every app then uses Redis as it would in production.
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...env,
+    DATABASE_URL: database.databaseUrl,
+  });
   if (!database.databaseUrl) config.embeddedDatabaseDir = 'memory://';
 
   let app: NestFastifyApplication | undefined;
   try {
-    app = await createApp(config, false);
+    app = await createApp(config, { logDestination: options.logDestination });
     // listen() runs the init hooks, so a bad key file fails here, after the database is open.
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {

@@ -1,30 +1,47 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Trim } from '../../common/transforms';
 import { normalizeEmail } from '../../users/email';
-
-const NormalizeEmail = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value));
+import { IsNotCommonPassword } from '../../users/password-policy';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;
 
+/** Trimmed, NFKC-normalised and lower-cased before validation; a valid address of at most 254 characters. */
+const EmailField = () =>
+  applyDecorators(
+    ApiProperty({ example: 'ann@example.com', maxLength: 254 }),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
+    IsString(),
+    MaxLength(254),
+    IsEmail(),
+  );
+
+const PasswordField = (description?: string) =>
+  applyDecorators(
+    ApiProperty({ example: 'correct horse battery staple', minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description }),
+    IsString(),
+    Length(PASSWORD_MIN, PASSWORD_MAX),
+  );
+
 export class LoginDto {
-  @ApiProperty({ example: 'ann@example.com', maxLength: 254 })
-  @NormalizeEmail()
-  @IsString()
-  @MaxLength(254)
-  @IsEmail()
+  @EmailField()
   email: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
-  @IsString()
-  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  @PasswordField()
   password: string;
 }
 
-export class RegisterDto extends LoginDto {
+export class RegisterDto {
+  @EmailField()
+  email: string;
+
+  @PasswordField('Not one of the most common passwords')
+  @IsNotCommonPassword()
+  password: string;
+
   @ApiPropertyOptional({ example: 'Ann', maxLength: 100 })
   @IsOptional()
   @Trim()

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, MaxLength } from 'class-validator';
+import { IsNotCommonPassword } from '../../users/password-policy';
 import { PASSWORD_MAX, PASSWORD_MIN } from './credentials.dto';
 
 export class ChangePasswordDto {
@@ -8,9 +9,10 @@ export class ChangePasswordDto {
   @MaxLength(PASSWORD_MAX)
   currentPassword: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: 'Not one of the most common passwords' })
   @IsString()
   @Length(PASSWORD_MIN, PASSWORD_MAX)
+  @IsNotCommonPassword()
   newPassword: string;
 }
 
