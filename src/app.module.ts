@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { DestinationStream } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { CacheModule } from './cache/cache.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -26,6 +27,7 @@ export class AppModule {
         LoggingModule.forRoot(config, options.logDestination),
         ScheduleModule.forRoot(),
         DatabaseModule,
+        CacheModule,
         UsersModule,
         AuthModule,
         HealthModule,

@@ -2,6 +2,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { CacheModule } from '../cache/cache.module';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { dataSourceOptions } from '../database/data-source-options';
@@ -31,6 +32,7 @@ async function setup(env: Record<string, string> = {}) {
       ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...env })),
       TypeOrmModule.forRoot({ ...dataSourceOptions(undefined, 'memory://'), retryAttempts: 0 }),
       TypeOrmModule.forFeature([KeyStore]),
+      CacheModule,
     ],
     providers: [KeyStoreService],
   }).compile();

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
+import { CacheInvalidation } from '../cache/cache-invalidation.service';
+import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
+import { ReadThroughCache } from '../cache/read-through-cache';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { KeyStore, RevokedReason } from './key-store.entity';
@@ -35,13 +38,32 @@ export interface RotatedSession {
  */
 export type RotationResult = RotatedSession | { outcome: 'reused' } | { outcome: 'ended' };
 
-/** The only code that reads or writes KeyStore rows. */
+const SESSION_CACHE_MAX = 50_000;
+const SESSION_CACHE_TTL_MS = 5 * 60_000;
+
+/**
+ * The only code that reads or writes KeyStore rows. The per-request read goes
+ * through a bounded cache; every write publishes the change in its own
+ * transaction so that every instance drops what it cached.
+ */
 @Injectable()
 export class KeyStoreService {
+  private readonly stateCache: ReadThroughCache<SessionState>;
+
   constructor(
     @InjectRepository(KeyStore) private readonly sessions: Repository<KeyStore>,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+    private readonly invalidation: CacheInvalidation,
+  ) {
+    this.stateCache = new ReadThroughCache<SessionState>(invalidation, {
+      max: SESSION_CACHE_MAX,
+      ttlMs: SESSION_CACHE_TTL_MS,
+      invalidatedBy: (key) => {
+        const userId = idIn(key, 'sessionsOf') ?? idIn(key, 'user');
+        return userId ? (state) => state.userId === userId : idIn(key, 'session');
+      },
+    });
+  }
 
   async create(input: NewSession, manager?: EntityManager): Promise<KeyStore> {
     const now = Date.now();
@@ -65,11 +87,14 @@ export class KeyStoreService {
     return session;
   }
 
+  /** The per-request read: cached, and never stale past a committed change. */
   findState(sessionId: string): Promise<SessionState | null> {
-    return this.sessions.findOne({
-      where: { id: sessionId },
-      select: { id: true, userId: true, accessKeyHash: true, csrfTokenHash: true, status: true, expiresAt: true, maxExpiresAt: true },
-    });
+    return this.stateCache.get(sessionId, () =>
+      this.sessions.findOne({
+        where: { id: sessionId },
+        select: { id: true, userId: true, accessKeyHash: true, csrfTokenHash: true, status: true, expiresAt: true, maxExpiresAt: true },
+      }),
+    );
   }
 
   /**
@@ -78,12 +103,17 @@ export class KeyStoreService {
    * grace window (same current generation again), theft (session ended), or an
    * ended session.
    */
-  async rotate(sessionId: string, userId: string, refreshKey: string, manager?: EntityManager): Promise<RotationResult> {
+  rotate(sessionId: string, userId: string, refreshKey: string, manager?: EntityManager): Promise<RotationResult> {
+    return this.inTransaction(manager, (transaction) => this.rotateIn(transaction, sessionId, userId, refreshKey));
+  }
+
+  private async rotateIn(manager: EntityManager, sessionId: string, userId: string, refreshKey: string): Promise<RotationResult> {
     const presentedHash = hashKey(refreshKey);
     const salt = newSalt();
     const keys = deriveNextKeys(refreshKey, salt);
     const now = new Date();
-    const result = await this.repository(manager)
+    const result = await manager
+      .getRepository(KeyStore)
       .createQueryBuilder()
       .update(KeyStore)
       .set({
@@ -109,16 +139,22 @@ export class KeyStoreService {
       .returning(['id', 'userId', 'generation', 'expiresAt', 'maxExpiresAt'])
       .execute();
     const [row] = result.raw as RotatedRow[];
-    if (row) return { session: fromRotatedRow(row), keys, outcome: 'rotated' };
+    if (row) {
+      await this.invalidation.publish(manager, InvalidationKeys.session(sessionId));
+      return { session: fromRotatedRow(row), keys, outcome: 'rotated' };
+    }
     return this.explainFailedRotation(sessionId, userId, refreshKey, presentedHash, now, manager);
   }
 
-  async revoke(sessionId: string, reason: RevokedReason, manager?: EntityManager): Promise<boolean> {
-    const result = await this.repository(manager).update(
-      { id: sessionId, status: 'active' },
-      { status: 'revoked', revokedAt: new Date(), revokedReason: reason },
-    );
-    return (result.affected ?? 0) > 0;
+  revoke(sessionId: string, reason: RevokedReason, manager?: EntityManager): Promise<boolean> {
+    return this.inTransaction(manager, async (transaction) => {
+      const result = await transaction
+        .getRepository(KeyStore)
+        .update({ id: sessionId, status: 'active' }, { status: 'revoked', revokedAt: new Date(), revokedReason: reason });
+      const revoked = (result.affected ?? 0) > 0;
+      if (revoked) await this.invalidation.publish(transaction, InvalidationKeys.session(sessionId));
+      return revoked;
+    });
   }
 
   /** Ends one of the user's own sessions; false when it is not theirs (or not there). */
@@ -129,7 +165,10 @@ export class KeyStoreService {
     return true;
   }
 
-  /** Removes sessions past their idle or absolute expiry, revoked or not; returns how many. */
+  /**
+   * Removes sessions past their idle or absolute expiry, revoked or not;
+   * returns how many. Nothing to publish: a cached state carries its expiries.
+   */
   async deleteExpired(now = new Date()): Promise<number> {
     const result = await this.sessions
       .createQueryBuilder()
@@ -141,18 +180,23 @@ export class KeyStoreService {
   }
 
   /** Ends every active session of the user, except `keepSessionId` when given; returns how many. */
-  async revokeAllForUser(
+  revokeAllForUser(
     userId: string,
     reason: RevokedReason,
     options: { keepSessionId?: string; manager?: EntityManager } = {},
   ): Promise<number> {
-    const query = this.repository(options.manager)
-      .createQueryBuilder()
-      .update(KeyStore)
-      .set({ status: 'revoked', revokedAt: new Date(), revokedReason: reason })
-      .where('user_id = :userId AND status = :active', { userId, active: 'active' });
-    if (options.keepSessionId) query.andWhere('id <> :keep', { keep: options.keepSessionId });
-    return (await query.execute()).affected ?? 0;
+    return this.inTransaction(options.manager, async (transaction) => {
+      const query = transaction
+        .getRepository(KeyStore)
+        .createQueryBuilder()
+        .update(KeyStore)
+        .set({ status: 'revoked', revokedAt: new Date(), revokedReason: reason })
+        .where('user_id = :userId AND status = :active', { userId, active: 'active' });
+      if (options.keepSessionId) query.andWhere('id <> :keep', { keep: options.keepSessionId });
+      const revoked = (await query.execute()).affected ?? 0;
+      if (revoked > 0) await this.invalidation.publish(transaction, InvalidationKeys.sessionsOf(userId));
+      return revoked;
+    });
   }
 
   /** Live sessions: active and within both lifetimes, most recently used first. */
@@ -199,6 +243,11 @@ export class KeyStoreService {
 
   private repository(manager?: EntityManager): Repository<KeyStore> {
     return manager?.getRepository(KeyStore) ?? this.sessions;
+  }
+
+  /** Writes publish their invalidation in a transaction: the caller's, or one of their own. */
+  private inTransaction<T>(manager: EntityManager | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return manager?.queryRunner?.isTransactionActive ? work(manager) : this.sessions.manager.transaction(work);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { errors, JWTHeaderParameters, jwtVerify, JWTPayload, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -34,9 +35,19 @@ export interface SignedToken {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const VERIFIED_TOKENS_MAX = 50_000;
+
 /** Encodes, decodes and validates JWTs: the only code that signs. */
 @Injectable()
 export class TokenService {
+  /**
+   * Access tokens whose signature and claims were verified, keyed by the exact
+   * token string, each kept until its `exp` (plus the clock tolerance). It
+   * spares repeated signature checks only: the KeyStore check still runs on
+   * every request.
+   */
+  private readonly verifiedAccessTokens = new LRUCache<string, AccessClaims>({ max: VERIFIED_TOKENS_MAX, ttlAutopurge: false });
+
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     private readonly keys: SigningKeysService,
@@ -53,11 +64,16 @@ export class TokenService {
   }
 
   async verifyAccess(token: string): Promise<AccessClaims> {
+    const cached = this.verifiedAccessTokens.get(token);
+    if (cached) return cached;
     const payload = await this.verify('access', token);
     if (!Array.isArray(payload.roles) || !payload.roles.every((role) => typeof role === 'string')) {
       throw new AppError('TOKEN_INVALID', 'The access token has no valid roles claim');
     }
-    return payload as unknown as AccessClaims;
+    const claims = payload as unknown as AccessClaims;
+    const validForMs = (claims.exp + this.config.jwt.clockToleranceSeconds) * 1000 - Date.now();
+    if (validForMs > 0) this.verifiedAccessTokens.set(token, claims, { ttl: validForMs });
+    return claims;
   }
 
   verifyRefresh(token: string): Promise<RefreshClaims> {

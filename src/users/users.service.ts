@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { CacheInvalidation } from '../cache/cache-invalidation.service';
+import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
+import { ReadThroughCache } from '../cache/read-through-cache';
 import { AppError } from '../common/error-code';
 import { normalizeEmail } from './email';
 import { PasswordHasher } from './password-hasher.service';
@@ -10,13 +13,29 @@ const UNIQUE_VIOLATION = '23505';
 
 export type CredentialCheck = { ok: true; user: User } | { ok: false; userId: string | null };
 
-/** The only code that reads or writes users. */
+const PROFILE_CACHE_MAX = 50_000;
+const PROFILE_CACHE_TTL_MS = 5 * 60_000;
+
+/**
+ * The only code that reads or writes users. Profiles are read through a
+ * bounded cache that every change invalidates on every instance. (A change
+ * made to the table by hand reaches the cache within PROFILE_CACHE_TTL_MS.)
+ */
 @Injectable()
 export class UsersService {
+  private readonly profiles: ReadThroughCache<User>;
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly passwords: PasswordHasher,
-  ) {}
+    private readonly invalidation: CacheInvalidation,
+  ) {
+    this.profiles = new ReadThroughCache<User>(invalidation, {
+      max: PROFILE_CACHE_MAX,
+      ttlMs: PROFILE_CACHE_TTL_MS,
+      invalidatedBy: (key) => idIn(key, 'profile') ?? idIn(key, 'user'),
+    });
+  }
 
   /** Creates a user from a hash of `hashPassword`; `manager` lets the caller record the event in the same transaction. */
   async create(email: string, passwordHash: string, name: string | undefined, manager?: EntityManager): Promise<User> {
@@ -61,8 +80,9 @@ export class UsersService {
     return this.passwords.verify(user?.passwordHash, password);
   }
 
+  /** The profile (cached; treat it as read-only). */
   findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.profiles.get(id, () => this.users.findOneBy({ id }));
   }
 
   async getById(id: string): Promise<User> {
@@ -72,7 +92,10 @@ export class UsersService {
   }
 
   async rename(id: string, name: string): Promise<User> {
-    await this.users.update({ id }, { name });
+    await this.users.manager.transaction(async (manager) => {
+      await manager.getRepository(User).update({ id }, { name });
+      await this.invalidation.publish(manager, InvalidationKeys.profile(id));
+    });
     return this.getById(id);
   }
 
@@ -86,8 +109,11 @@ export class UsersService {
     await (manager?.getRepository(User) ?? this.users).update({ id }, { passwordHash });
   }
 
-  /** Deletes the user; the database cascades to every session. */
+  /** Deletes the user; the database cascades to every session and event. */
   async delete(id: string): Promise<void> {
-    await this.users.delete({ id });
+    await this.users.manager.transaction(async (manager) => {
+      await manager.getRepository(User).delete({ id });
+      await this.invalidation.publish(manager, InvalidationKeys.user(id));
+    });
   }
 }

@@ -1,0 +1,203 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createApp } from '../src/app.factory';
+import { loadConfig } from '../src/config/app-config';
+import { ApiClient, ApiResponse } from './support/api-client';
+import { expectError } from './support/errors-assertions';
+import { startTestApp, TestApp } from './support/test-app';
+import { registerUser, TEST_PASSWORD, TestUser } from './support/users';
+
+const LOGIN = '/api/v1/auth/login';
+const REGISTER = '/api/v1/auth/register';
+const REFRESH = '/api/v1/auth/refresh';
+const ME = '/api/v1/users/me';
+const WRONG_PASSWORD = 'not the right password';
+
+const LOGIN_LIMIT = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '3/1m', RATE_LIMIT_AUTH: '1000/1m' };
+const WINDOW_SECONDS = 60;
+
+const uniqueEmail = () => `user-${randomUUID()}@example.com`;
+const forwardedFor = (ip: string) => ({ 'x-forwarded-for': ip });
+
+/** A body-transport login through `instance` (a test app, or another instance of the service). */
+function login(instance: Pick<TestApp, 'client'>, email: string, password: string, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  return instance.client().post(LOGIN, { email, password }, { headers: { 'x-token-transport': 'body', ...headers } });
+}
+
+/** `count` wrong-password attempts, each answered 401 (none of them limited yet). */
+async function failLogins(testApp: TestApp, user: TestUser, count: number, headers?: (attempt: number) => Record<string, string>) {
+  for (let attempt = 0; attempt < count; attempt++) {
+    expect((await login(testApp, user.email, WRONG_PASSWORD, headers?.(attempt))).status).toBe(401);
+  }
+}
+
+function expectRateLimited(response: ApiResponse): void {
+  expectError(response, 429, 'RATE_LIMITED');
+  const retryAfter = response.headers.get('retry-after');
+  expect(retryAfter).toMatch(/^\d+$/);
+  expect(Number(retryAfter)).toBeGreaterThan(0);
+  expect(Number(retryAfter)).toBeLessThanOrEqual(WINDOW_SECONDS);
+}
+
+describe('rate limits', () => {
+  describe('RATE_LIMIT_LOGIN (per client IP and email)', () => {
+    let testApp: TestApp;
+    beforeAll(async () => {
+      testApp = await startTestApp(LOGIN_LIMIT);
+    });
+    afterAll(() => testApp.close());
+
+    it('answers the 4th attempt for the same email 429 RATE_LIMITED with Retry-After in seconds', async () => {
+      const user = await registerUser(testApp);
+      await failLogins(testApp, user, 3);
+      expectRateLimited(await login(testApp, user.email, WRONG_PASSWORD));
+    });
+
+    it('counts successful attempts as well as failed ones, and then refuses the right password too', async () => {
+      const user = await registerUser(testApp);
+      expect((await login(testApp, user.email, user.password)).status).toBe(200);
+      expect((await login(testApp, user.email, WRONG_PASSWORD)).status).toBe(401);
+      expect((await login(testApp, user.email, user.password)).status).toBe(200);
+      expectRateLimited(await login(testApp, user.email, user.password));
+    });
+
+    it('counts the same email however it is written (case, spaces)', async () => {
+      const user = await registerUser(testApp);
+      await failLogins(testApp, user, 3);
+      expectRateLimited(await login(testApp, `  ${user.email.toUpperCase()} `, user.password));
+    });
+
+    it('is not reset by a spoofed X-Forwarded-For when TRUST_PROXY is false', async () => {
+      const user = await registerUser(testApp);
+      await failLogins(testApp, user, 3, (attempt) => forwardedFor(`203.0.113.${attempt + 1}`));
+      expectRateLimited(await login(testApp, user.email, user.password, forwardedFor('203.0.113.99')));
+    });
+
+    it('still serves another account from the same IP while the first is limited', async () => {
+      const [limited, other] = [await registerUser(testApp), await registerUser(testApp)];
+      await failLogins(testApp, limited, 3);
+      expectRateLimited(await login(testApp, limited.email, limited.password));
+      expect((await login(testApp, other.email, other.password)).status).toBe(200);
+    });
+  });
+
+  describe('behind a proxy (TRUST_PROXY=true)', () => {
+    let testApp: TestApp;
+    beforeAll(async () => {
+      testApp = await startTestApp({ ...LOGIN_LIMIT, TRUST_PROXY: 'true' });
+    });
+    afterAll(() => testApp.close());
+
+    it('counts each X-Forwarded-For client IP separately: a new IP is served after the first is limited', async () => {
+      const user = await registerUser(testApp);
+      await failLogins(testApp, user, 3, () => forwardedFor('203.0.113.10'));
+      expectRateLimited(await login(testApp, user.email, user.password, forwardedFor('203.0.113.10')));
+      expect((await login(testApp, user.email, user.password, forwardedFor('203.0.113.11'))).status).toBe(200);
+    });
+  });
+
+  describe('RATE_LIMIT_AUTH (per client IP, register + login + refresh together)', () => {
+    let testApp: TestApp;
+    // Behind a proxy, so that each test counts from a client IP of its own.
+    beforeAll(async () => {
+      testApp = await startTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', RATE_LIMIT_LOGIN: '1000/1m', TRUST_PROXY: 'true' });
+    });
+    afterAll(() => testApp.close());
+
+    /** Five requests from `ip` mixing the three routes; returns a client holding the session started on the way. */
+    async function useUpAuthLimit(ip: string): Promise<{ client: ApiClient; refreshToken: string }> {
+      const headers = forwardedFor(ip);
+      const client = testApp.client();
+      const email = uniqueEmail();
+      expect((await client.post(REGISTER, { email, password: TEST_PASSWORD }, { headers })).status).toBe(201);
+      const session = await client.post(LOGIN, { email, password: TEST_PASSWORD }, { headers: { ...headers, 'x-token-transport': 'body' } });
+      expect(session.status).toBe(200);
+      const refreshed = await client.post(REFRESH, { refreshToken: session.body.refreshToken }, { headers });
+      expect(refreshed.status).toBe(200);
+      expect((await client.post(LOGIN, { email, password: 'another wrong one' }, { headers })).status).toBe(401);
+      expect((await client.post(REGISTER, { email: uniqueEmail(), password: TEST_PASSWORD }, { headers })).status).toBe(201);
+      client.bearer = refreshed.body.accessToken;
+      return { client, refreshToken: refreshed.body.refreshToken };
+    }
+
+    it('answers the 6th request 429 RATE_LIMITED on each of register, login and refresh', async () => {
+      const { client, refreshToken } = await useUpAuthLimit('198.51.100.1');
+      const headers = forwardedFor('198.51.100.1');
+      expectRateLimited(await client.post(REGISTER, { email: uniqueEmail(), password: TEST_PASSWORD }, { headers }));
+      expectRateLimited(await client.post(LOGIN, { email: uniqueEmail(), password: WRONG_PASSWORD }, { headers }));
+      expectRateLimited(await client.post(REFRESH, { refreshToken }, { headers }));
+    });
+
+    it('still serves another client IP', async () => {
+      await useUpAuthLimit('198.51.100.2');
+      const response = await testApp.client().post(REGISTER, { email: uniqueEmail(), password: TEST_PASSWORD }, { headers: forwardedFor('198.51.100.3') });
+      expect(response.status).toBe(201);
+    });
+
+    it('never limits the other routes, e.g. GET /users/me with a token', async () => {
+      const { client } = await useUpAuthLimit('198.51.100.4');
+      for (let request = 0; request < 10; request++) {
+        expect((await client.get(ME, { headers: forwardedFor('198.51.100.4') })).status).toBe(200);
+      }
+    });
+  });
+
+  describe('RATE_LIMIT_ENABLED=false', () => {
+    let testApp: TestApp;
+    beforeAll(async () => {
+      testApp = await startTestApp({ RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_LOGIN: '3/1m', RATE_LIMIT_AUTH: '5/1m' });
+    });
+    afterAll(() => testApp.close());
+
+    it('never answers 429, even to 20 logins in a row for one email', async () => {
+      const user = await registerUser(testApp);
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 20; attempt++) {
+        statuses.push((await login(testApp, user.email, attempt % 2 ? user.password : WRONG_PASSWORD)).status);
+      }
+      expect(statuses).toEqual(Array.from({ length: 20 }, (_, attempt) => (attempt % 2 ? 200 : 401)));
+    });
+  });
+
+  describe('several instances (REDIS_URL)', () => {
+    // Two instances must share one database as well as Redis: the embedded database is process-local.
+    const shared = Boolean(process.env.REDIS_URL && process.env.TEST_DATABASE_URL);
+    const name = 'share the login limit through Redis: 2 attempts on one instance and 1 on the other exhaust it';
+    const test = shared ? it : it.skip;
+    const title = shared ? name : `${name} (skipped: needs REDIS_URL and TEST_DATABASE_URL)`;
+
+    let first: TestApp;
+    let second: NestFastifyApplication;
+    let secondUrl: string;
+    beforeAll(async () => {
+      if (!shared) return;
+      const env = {
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_LOGIN: '3/1m',
+        REDIS_URL: process.env.REDIS_URL!,
+        REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
+      };
+      first = await startTestApp(env);
+      // startTestApp gives every app a fresh database: the second instance is built directly, on the first one's.
+      second = await createApp(
+        loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env, DATA_DIR: first.config.dataDir, DATABASE_URL: first.config.databaseUrl }),
+      );
+      await second.listen({ port: 0, host: '127.0.0.1' });
+      secondUrl = `http://127.0.0.1:${(second.getHttpServer().address() as { port: number }).port}`;
+    });
+    afterAll(async () => {
+      await second?.close();
+      await first?.close();
+    });
+
+    test(title, async () => {
+      const user = await registerUser(first);
+      const onSecond = { client: () => new ApiClient(secondUrl) };
+      expect((await login(first, user.email, WRONG_PASSWORD)).status).toBe(401);
+      expect((await login(onSecond, user.email, WRONG_PASSWORD)).status).toBe(401);
+      expect((await login(first, user.email, user.password)).status).toBe(200);
+      expectRateLimited(await login(first, user.email, user.password));
+      expectRateLimited(await login(onSecond, user.email, user.password));
+    });
+  });
+});
