@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { ApiClient } from './api-client';
-import { createTestDatabase } from './test-database';
+import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -31,6 +31,11 @@ const TEST_ENV: Record<string, string> = {
 export interface TestAppOptions {
   /** Where the app's log lines go (set LOG_LEVEL in `env` to see any). */
   logDestination?: DestinationStream;
+  /**
+   * Another instance on the same PostgreSQL database as this one (needs
+   * TEST_DATABASE_URL: an embedded database belongs to one process).
+   */
+  sameDatabaseAs?: TestApp;
 }
 
 /**
@@ -40,13 +45,15 @@ export interface TestAppOptions {
  */
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'auth-test-'));
-  const database = await createTestDatabase();
+  const database = options.sameDatabaseAs ? sharedDatabase(options.sameDatabaseAs) : await createTestDatabase();
   // Each app gets its own Redis keys unless the test shares them on purpose (several instances).
   const redisKeyPrefix = `test-${randomBytes(6).toString('hex')}:`;
   const config = loadConfig({
     ...TEST_ENV,
     DATA_DIR: dataDir,
-    REDIS_KEY_PREFIX: redisKeyPrefix,
+    // Instances of one deployment share their signing keys.
+    ...(options.sameDatabaseAs ? { JWT_KEYS_DIR: options.sameDatabaseAs.config.jwt.keysDir } : {}),
+    REDIS_KEY_PREFIX: options.sameDatabaseAs?.config.redisKeyPrefix ?? redisKeyPrefix,
     // CI sets REDIS_URL for the PostgreSQL run: every app then uses Redis as it would in production.
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
@@ -79,4 +86,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function sharedDatabase(first: TestApp): TestDatabase {
+  if (!first.config.databaseUrl) throw new Error('Two instances on one database need TEST_DATABASE_URL (a PostgreSQL server)');
+  // The first instance drops it when it closes.
+  return { databaseUrl: first.config.databaseUrl, drop: async () => undefined };
 }

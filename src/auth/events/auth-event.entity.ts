@@ -22,8 +22,14 @@ export class AuthEvent {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** Insertion order: the paging cursor (bigint, read as a string). */
-  @Column({ type: 'bigint', generatedIdentity: 'ALWAYS', insert: false, update: false })
+  /** Insertion order: the paging cursor. A string on both drivers (PGlite reads bigint as a number). */
+  @Column({
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    insert: false,
+    update: false,
+    transformer: { from: (value: unknown) => (value == null ? value : String(value)), to: (value: unknown) => value },
+  })
   seq: string;
 
   @Column({ name: 'user_id', type: 'uuid' })

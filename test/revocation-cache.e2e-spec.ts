@@ -1,0 +1,139 @@
+import { Client } from 'pg';
+import { QueryCounter } from './support/query-counter';
+import { startTestApp, TestApp } from './support/test-app';
+import { logIn } from './support/users';
+
+const ME = '/api/v1/users/me';
+const KEY_STORE_QUERY = /"?key_store"?/i;
+const USERS_QUERY = /FROM "users"/i;
+
+describe('revocation cache (one instance)', () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await startTestApp();
+  });
+  afterAll(() => testApp.close());
+
+  it.each(['body', 'cookie'] as const)('answers 1,000 warm %s-authenticated requests without one KeyStore or users query', async (transport) => {
+    const { client } = await logIn(testApp, transport);
+    const queries = new QueryCounter(testApp.dataSource);
+    try {
+      expect((await client.get(ME)).status).toBe(200);
+      // The cold request did read both: the counter sees the queries it must not see later.
+      expect(queries.count(KEY_STORE_QUERY)).toBeGreaterThan(0);
+      expect(queries.count(USERS_QUERY)).toBeGreaterThan(0);
+      queries.reset();
+      for (let i = 0; i < 1000; i++) expect((await client.get(ME)).status).toBe(200);
+      expect(queries.count(KEY_STORE_QUERY)).toBe(0);
+      expect(queries.count(USERS_QUERY)).toBe(0);
+    } finally {
+      queries.stop();
+    }
+  });
+
+  it('still stops a token at once after logout, rotation and password change', async () => {
+    const first = await logIn(testApp, 'body');
+    const second = await logIn(testApp, 'body', first.user);
+    await first.client.get(ME);
+    await second.client.get(ME);
+
+    const rotated = await first.client.post('/api/v1/auth/refresh', { refreshToken: first.refreshToken });
+    expect((await first.client.get(ME)).body.code).toBe('SESSION_REVOKED');
+    first.client.bearer = rotated.body.accessToken;
+    expect((await first.client.get(ME)).status).toBe(200);
+
+    await first.client.post('/api/v1/users/me/password', { currentPassword: first.user.password, newPassword: 'a brand new passphrase' });
+    expect((await second.client.get(ME)).body.code).toBe('SESSION_REVOKED');
+
+    await first.client.post('/api/v1/auth/logout');
+    expect((await first.client.get(ME)).body.code).toBe('SESSION_REVOKED');
+  });
+
+  it('serves a renamed profile at once', async () => {
+    const { client } = await logIn(testApp, 'body');
+    await client.get(ME);
+    await client.patch(ME, { name: 'Renamed' });
+    expect((await client.get(ME)).body.name).toBe('Renamed');
+  });
+});
+
+const twoInstances = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+twoInstances('revocation cache across two instances on one PostgreSQL (needs TEST_DATABASE_URL)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await startTestApp();
+    b = await startTestApp({}, { sameDatabaseAs: a });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  /** The same token, sent to the other instance. */
+  const onInstance = (testApp: TestApp, bearer: string) => {
+    const client = testApp.client();
+    client.bearer = bearer;
+    return client;
+  };
+
+  /** Polls until `check` passes or `withinMs` has elapsed; resolves whether it passed. */
+  async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
+    do {
+      if (await check()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    } while (Date.now() < deadline);
+    return check();
+  }
+
+  it('accepts one access token on both instances while its session lives', async () => {
+    const { client, login } = await logIn(a, 'body');
+    const onB = onInstance(b, login.body.accessToken);
+    for (let i = 0; i < 20; i++) {
+      expect((await client.get(ME)).status).toBe(200);
+      expect((await onB.get(ME)).status).toBe(200);
+    }
+  });
+
+  it('rejects on instance B, within 100 ms, a token logged out on instance A', async () => {
+    const { client, login } = await logIn(a, 'body');
+    const onB = onInstance(b, login.body.accessToken);
+    expect((await onB.get(ME)).status).toBe(200);
+    expect((await client.post('/api/v1/auth/logout')).status).toBe(204);
+    expect(await eventually(async () => (await onB.get(ME)).status === 401, 100)).toBe(true);
+    expect((await onB.get(ME)).body.code).toBe('SESSION_REVOKED');
+  });
+
+  it('rejects on instance B the access token that a refresh on A rotated away', async () => {
+    const { client, login, refreshToken } = await logIn(a, 'body');
+    const onB = onInstance(b, login.body.accessToken);
+    expect((await onB.get(ME)).status).toBe(200);
+    expect((await client.post('/api/v1/auth/refresh', { refreshToken })).status).toBe(200);
+    expect(await eventually(async () => (await onB.get(ME)).status === 401, 100)).toBe(true);
+  });
+
+  it('serves on B, within 100 ms, a name changed on A', async () => {
+    const { client, login } = await logIn(a, 'body');
+    const onB = onInstance(b, login.body.accessToken);
+    await onB.get(ME);
+    await client.patch(ME, { name: 'Changed on A' });
+    expect(await eventually(async () => (await onB.get(ME)).body.name === 'Changed on A', 100)).toBe(true);
+  });
+
+  it('sees a change that sent no notification once its listening connection was cut (cache bypassed, then cleared)', async () => {
+    const { login } = await logIn(a, 'body');
+    const onB = onInstance(b, login.body.accessToken);
+    expect((await onB.get(ME)).status).toBe(200);
+    const admin = new Client({ connectionString: b.config.databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'auth-cache-listener' AND datname = current_database()`);
+      await admin.query(`UPDATE key_store SET status = 'revoked' WHERE id = $1`, [login.body.session.id]);
+    } finally {
+      await admin.end();
+    }
+    expect(await eventually(async () => (await onB.get(ME)).status === 401, 1000)).toBe(true);
+  });
+});
