@@ -72,7 +72,7 @@ describe('ReadThroughCache', () => {
       evict('row:a');
       return { id: 'a', owner: 'stale' };
     });
-    expect(stale.owner).toBe('stale');
+    expect(stale?.owner).toBe('stale');
     expect(cache.size).toBe(0);
     expect(loads()).toBe(0);
   });

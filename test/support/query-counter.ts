@@ -9,7 +9,7 @@ export class QueryCounter implements EntitySubscriberInterface {
     dataSource.subscribers.push(this);
   }
 
-  beforeQuery(event: BeforeQueryEvent<unknown>): void {
+  beforeQuery(event: BeforeQueryEvent): void {
     this.statements.push(event.query);
   }
 
