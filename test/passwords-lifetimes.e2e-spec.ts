@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SessionCleanup } from '../src/auth/session-cleanup.service';
 import { ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
-import { startTestApp, TestApp } from './support/test-app';
+import { appWith, TestApp } from './support/test-app';
 import { LoggedInClient, logIn, registerUser, TEST_PASSWORD } from './support/users';
 
 const REGISTER = '/api/v1/auth/register';
@@ -12,16 +12,6 @@ const ME = '/api/v1/users/me';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const uniqueEmail = () => `user-${randomUUID()}@example.com`;
-
-/** Starts an app with `env` for the enclosing describe block and closes it afterwards. */
-function appWith(env: Record<string, string> = {}): () => TestApp {
-  let testApp: TestApp;
-  beforeAll(async () => {
-    testApp = await startTestApp(env);
-  });
-  afterAll(() => testApp?.close());
-  return () => testApp;
-}
 
 function expectCommonPasswordRefusal(response: ApiResponse, field: string): void {
   expectError(response, 400, 'VALIDATION_FAILED');

@@ -1,21 +1,11 @@
 import { ApiResponse } from './support/api-client';
-import { startTestApp, TestApp } from './support/test-app';
+import { appWith, TestApp } from './support/test-app';
 import { logIn } from './support/users';
 
 const REFRESH = '/api/v1/auth/refresh';
 const ME = '/api/v1/users/me';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Starts an app with `env` for the enclosing describe block and closes it afterwards. */
-function appWith(env: Record<string, string> = {}): () => TestApp {
-  let testApp: TestApp;
-  beforeAll(async () => {
-    testApp = await startTestApp(env);
-  });
-  afterAll(() => testApp?.close());
-  return () => testApp;
-}
 
 function refresh(testApp: TestApp, refreshToken: string): Promise<ApiResponse> {
   return testApp.client().post(REFRESH, { refreshToken });

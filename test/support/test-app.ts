@@ -93,3 +93,13 @@ function sharedDatabase(first: TestApp): TestDatabase {
   // The first instance drops it when it closes.
   return { databaseUrl: first.config.databaseUrl, drop: async () => undefined };
 }
+
+/** Starts an app with `env` for the enclosing describe block and closes it afterwards. */
+export function appWith(env: Record<string, string> = {}): () => TestApp {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await startTestApp(env);
+  });
+  afterAll(() => testApp?.close());
+  return () => testApp;
+}
