@@ -73,17 +73,13 @@ export class AuthService {
    */
   async refresh(principal: RefreshPrincipal, csrfToken: string, client: ClientInfo): Promise<IssuedSession> {
     const { id: userId, sessionId } = principal;
-    const result = await this.dataSource.transaction(async (manager) => {
-      const rotation = await this.keyStore.rotate(sessionId, userId, principal.refreshKey, manager);
-      if (rotation.outcome === 'rotated') {
-        await this.events.record({ type: 'refresh', userId, sessionId, client }, manager);
-      } else if (rotation.outcome === 'reused') {
-        await this.keyStore.revoke(sessionId, 'refresh_reuse', manager);
-        await this.events.record({ type: 'refresh_reuse_detected', userId, sessionId, client }, manager);
-      }
-      return rotation;
-    });
+    const result = await this.keyStore.rotate(sessionId, userId, principal.refreshKey, this.events.recordFor('refresh', client));
     if (result.outcome === 'reused') {
+      await this.dataSource.transaction(async (manager) => {
+        if (await this.keyStore.revoke(sessionId, 'refresh_reuse', manager)) {
+          await this.events.record({ type: 'refresh_reuse_detected', userId, sessionId, client }, manager);
+        }
+      });
       throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
     }
     if (result.outcome === 'ended') throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');

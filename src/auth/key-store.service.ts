@@ -2,13 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
-import { CacheInvalidation } from '../cache/cache-invalidation.service';
+import { CacheInvalidation, INVALIDATION_CHANNEL } from '../cache/cache-invalidation.service';
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { KeyStore, RevokedReason } from './key-store.entity';
 import { deriveNextKeys, hashKey, KeyPair, newSalt, sameHash } from './session-keys';
+
+/** A part of a larger SQL statement: `sql(source, firstParam)` reads rows of the CTE `source` and numbers its own parameters from `firstParam`. */
+export interface StatementPart {
+  sql: (source: string, firstParam: number) => string;
+  params: unknown[];
+}
 
 export interface NewSession {
   userId: string;
@@ -98,52 +104,53 @@ export class KeyStoreService {
   }
 
   /**
-   * Rotates the session's keys in one conditional UPDATE (no read-then-write).
-   * When it matches nothing, the row says why: a concurrent rotation inside the
-   * grace window (same current generation again), theft (session ended), or an
-   * ended session.
+   * Rotates the session's keys with one conditional UPDATE (never
+   * read-then-write). In the common case (the current refresh key) a single
+   * statement rotates, records `alsoRecord` and publishes the invalidation:
+   * atomic on its own and one round trip. When it matches nothing, the row
+   * says why: a concurrent rotation inside the grace window (the same current
+   * generation again), a replayed key (`reused`: the caller ends the
+   * session), or an ended session.
    */
-  rotate(sessionId: string, userId: string, refreshKey: string, manager?: EntityManager): Promise<RotationResult> {
-    return this.inTransaction(manager, (transaction) => this.rotateIn(transaction, sessionId, userId, refreshKey));
-  }
-
-  private async rotateIn(manager: EntityManager, sessionId: string, userId: string, refreshKey: string): Promise<RotationResult> {
+  async rotate(sessionId: string, userId: string, refreshKey: string, alsoRecord?: StatementPart): Promise<RotationResult> {
     const presentedHash = hashKey(refreshKey);
     const salt = newSalt();
     const keys = deriveNextKeys(refreshKey, salt);
     const now = new Date();
-    const result = await manager
-      .getRepository(KeyStore)
-      .createQueryBuilder()
-      .update(KeyStore)
-      .set({
-        generation: () => 'generation + 1',
-        accessKeyHash: hashKey(keys.accessKey),
-        refreshKeyHash: hashKey(keys.refreshKey),
-        previousRefreshKeyHash: () => 'refresh_key_hash',
-        rotationSalt: salt,
-        rotatedAt: now,
-        lastUsedAt: now,
-        expiresAt: () => 'LEAST(:idleExpiry::timestamptz, max_expires_at)',
-      })
-      .where('id = :sessionId AND user_id = :userId AND status = :active AND refresh_key_hash = :presentedHash')
-      .andWhere('expires_at > :now AND max_expires_at > :now')
-      .setParameters({
-        sessionId,
-        userId,
-        presentedHash,
-        active: 'active',
-        now,
-        idleExpiry: new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000),
-      })
-      .returning(['id', 'userId', 'generation', 'expiresAt', 'maxExpiresAt'])
-      .execute();
-    const [row] = result.raw as RotatedRow[];
-    if (row) {
-      await this.invalidation.publish(manager, InvalidationKeys.session(sessionId));
-      return { session: fromRotatedRow(row), keys, outcome: 'rotated' };
+    const idleExpiry = new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000);
+    const invalidationKey = InvalidationKeys.session(sessionId);
+    const params: unknown[] = [
+      sessionId,
+      userId,
+      presentedHash,
+      now,
+      idleExpiry,
+      salt,
+      hashKey(keys.accessKey),
+      hashKey(keys.refreshKey),
+      INVALIDATION_CHANNEL,
+      invalidationKey,
+    ];
+    const recorded = alsoRecord ? `, recorded AS (${alsoRecord.sql('rotated', params.length + 1)})` : '';
+    const rows: RotatedRow[] = await this.sessions.query(
+      `WITH rotated AS (
+         UPDATE key_store
+            SET generation = generation + 1, access_key_hash = $7, refresh_key_hash = $8,
+                previous_refresh_key_hash = refresh_key_hash, rotation_salt = $6,
+                rotated_at = $4, last_used_at = $4, expires_at = LEAST($5::timestamptz, max_expires_at)
+          WHERE id = $1 AND user_id = $2 AND status = 'active' AND refresh_key_hash = $3
+            AND expires_at > $4 AND max_expires_at > $4
+         RETURNING id, user_id, generation, expires_at, max_expires_at
+       )${recorded},
+       notified AS (SELECT pg_notify($9, $10) FROM rotated)
+       SELECT rotated.*, (SELECT count(*) FROM notified) AS notified FROM rotated`,
+      [...params, ...(alsoRecord?.params ?? [])],
+    );
+    if (rows.length > 0) {
+      this.invalidation.dropCommitted(invalidationKey);
+      return { session: fromRotatedRow(rows[0]), keys, outcome: 'rotated' };
     }
-    return this.explainFailedRotation(sessionId, userId, refreshKey, presentedHash, now, manager);
+    return this.explainFailedRotation(sessionId, userId, refreshKey, presentedHash, now);
   }
 
   revoke(sessionId: string, reason: RevokedReason, manager?: EntityManager): Promise<boolean> {
@@ -217,9 +224,8 @@ export class KeyStoreService {
     refreshKey: string,
     presentedHash: string,
     now: Date,
-    manager?: EntityManager,
   ): Promise<RotationResult> {
-    const session = await this.repository(manager).findOneBy({ id: sessionId });
+    const session = await this.sessions.findOneBy({ id: sessionId });
     if (!session || session.userId !== userId || session.status !== 'active' || !isLive(session, now)) {
       return { outcome: 'ended' };
     }

@@ -78,6 +78,11 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
     this.evictLocally(keys);
   }
 
+  /** For a change already committed (a single statement that ran its own pg_notify): drop it here at once. */
+  dropCommitted(...keys: string[]): void {
+    this.evictLocally(keys);
+  }
+
   private evictLocally(keys: string[]): void {
     this.generation++;
     for (const key of keys) for (const listener of this.listeners) listener(key);

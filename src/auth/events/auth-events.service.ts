@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AppError } from '../../common/error-code';
 import { ClientInfo } from '../auth.service';
+import type { StatementPart } from '../key-store.service';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
 
 export interface NewAuthEvent {
@@ -30,6 +31,18 @@ export class AuthEventsService {
       ip: event.client?.ip?.slice(0, 64) ?? null,
       userAgent: event.client?.userAgent?.slice(0, 512) ?? null,
     });
+  }
+
+  /**
+   * The insert of one event per row of a CTE with `id` (the session) and
+   * `user_id` columns, to record a change in the very statement that makes it.
+   */
+  recordFor(type: AuthEventType, client: ClientInfo): StatementPart {
+    return {
+      sql: (source, first) =>
+        `INSERT INTO auth_events (user_id, session_id, type, ip, user_agent) SELECT user_id, id, $${first}, $${first + 1}, $${first + 2} FROM ${source}`,
+      params: [type, client.ip?.slice(0, 64) ?? null, client.userAgent?.slice(0, 512) ?? null],
+    };
   }
 
   /** Newest first; `before` is the `nextCursor` of the previous page. */
