@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { DestinationStream } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
@@ -15,6 +15,8 @@ import { UsersModule } from './users/users.module';
 export interface AppOptions {
   /** Where log lines go (default: standard output). */
   logDestination?: DestinationStream;
+  /** Feature modules to compose with the service (e2e tests of a feature module use it too). */
+  modules?: Array<Type | DynamicModule>;
 }
 
 @Module({})
@@ -31,6 +33,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        ...(options.modules ?? []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

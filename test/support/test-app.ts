@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
+import type { AppOptions } from '../../src/app.module';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { ApiClient } from './api-client';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -36,6 +37,8 @@ export interface TestAppOptions {
    * TEST_DATABASE_URL: an embedded database belongs to one process).
    */
   sameDatabaseAs?: TestApp;
+  /** Feature modules to compose with the service, as AppModule's `modules` option does. */
+  modules?: AppOptions['modules'];
 }
 
 /**
@@ -63,7 +66,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
 
   let app: NestFastifyApplication | undefined;
   try {
-    app = await createApp(config, { logDestination: options.logDestination });
+    app = await createApp(config, { logDestination: options.logDestination, modules: options.modules });
     // listen() runs the init hooks, so a bad key file fails here, after the database is open.
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
