@@ -4,6 +4,9 @@ import { JWK } from 'jose';
 import { Public } from '../decorators/public.decorator';
 import { SigningKeysService } from './signing-keys.service';
 
+/** Verifiers may cache the JWKS this long; a rotated key is published at least this long before it signs. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
 @ApiTags('keys')
 @Controller({ path: '.well-known', version: VERSION_NEUTRAL })
 export class JwksController {
@@ -11,7 +14,7 @@ export class JwksController {
 
   @Public()
   @Get('jwks.json')
-  @Header('Cache-Control', 'public, max-age=300')
+  @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
   @ApiOperation({ summary: 'Public keys that verify access tokens (empty under HS256)' })
   @ApiOkResponse({ schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } } } })
   jwks(): { keys: JWK[] } {

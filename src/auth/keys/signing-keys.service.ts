@@ -1,72 +1,127 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, JWK } from 'jose';
 import { AppConfig, ConfigError, JwtAlgorithm } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { generateKeyFile, keyFilePath, readKeyFile } from './key-files';
+import { generateKeyFile, readKeyFile } from './key-files';
+import { KeySetManifest, keyTimeline, readKeySet } from './key-set';
 import { SigningKey, TokenKind } from './signing-key';
 
 const KINDS: TokenKind[] = ['access', 'refresh'];
+/** How often a running instance looks for keys added by `npm run keys:rotate`. */
+export const KEY_RELOAD_INTERVAL_MS = 10_000;
+
+type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
 
 /**
- * Loads the signing keys at boot: PEM files in JWT_KEYS_DIR for ES256/EdDSA
- * (generated on first start outside production), or the two secrets for HS256.
+ * The signing keys: for ES256/EdDSA the key set in JWT_KEYS_DIR (generated on
+ * first start outside production; rotated with `npm run keys:rotate` and
+ * picked up by running instances), or the two secrets for HS256. At any time
+ * one key per kind signs; the JWKS publishes every access key that verifies:
+ * the next one before it signs anything, and retired ones until the longest
+ * token they signed has expired.
  */
 @Injectable()
-export class SigningKeysService implements OnModuleInit {
+export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
-  private readonly keys = new Map<TokenKind, SigningKey>();
+  /** Loaded keys by kind and file name. */
+  private readonly loaded = new Map<TokenKind, Map<string, SigningKey>>(KINDS.map((kind) => [kind, new Map()]));
+  private manifest: KeySetManifest;
+  private reloadTimer?: NodeJS.Timeout;
 
   constructor(@InjectConfig() private readonly config: AppConfig) {}
 
   async onModuleInit(): Promise<void> {
-    for (const kind of KINDS) this.keys.set(kind, await this.load(kind));
-    if (this.keys.get('access')!.kid === this.keys.get('refresh')!.kid) {
+    const { algorithm } = this.config.jwt;
+    if (algorithm === 'HS256') {
+      for (const kind of KINDS) this.loaded.get(kind)!.set('secret', await this.secretKey(kind));
+      this.manifest = { access: [{ file: 'secret', activatesAt: new Date(0).toISOString() }], refresh: [{ file: 'secret', activatesAt: new Date(0).toISOString() }] };
+    } else {
+      this.generateFirstKeysIfMissing(algorithm);
+      await this.reload();
+      this.reloadTimer = setInterval(() => {
+        this.reload().catch((error: Error) => this.logger.warn(`Could not reload the signing keys: ${error.message}`));
+      }, KEY_RELOAD_INTERVAL_MS).unref();
+    }
+    if (this.signingKey('access').kid === this.signingKey('refresh').kid) {
       throw new ConfigError('The access and refresh signing keys must differ');
     }
   }
 
-  signingKey(kind: TokenKind): SigningKey {
-    return this.keys.get(kind)!;
+  onModuleDestroy(): void {
+    clearInterval(this.reloadTimer);
   }
 
-  /** The key that verifies tokens of this kind with this `kid`, if any. */
-  verificationKey(kind: TokenKind, kid: string | undefined): KeyObject | undefined {
-    const key = this.keys.get(kind);
-    return key && key.kid === kid ? key.verifyKey : undefined;
-  }
-
-  /** Public keys that verify access tokens; empty under HS256. */
-  jwks(): { keys: JWK[] } {
-    const access = this.keys.get('access');
-    return { keys: access?.publicJwk ? [access.publicJwk] : [] };
-  }
-
-  private async load(kind: TokenKind): Promise<SigningKey> {
-    const { algorithm } = this.config.jwt;
-    if (algorithm === 'HS256') {
-      const secret = kind === 'access' ? this.config.jwt.accessSecret : this.config.jwt.refreshSecret;
-      const key = createSecretKey(Buffer.from(secret!));
-      const kid = await calculateJwkThumbprint(await exportJWK(key));
-      return { kid, alg: algorithm, privateKey: key, verifyKey: key };
+  /** Re-reads the key set (keys added by a rotation); keeps what was loaded. */
+  async reload(): Promise<void> {
+    const algorithm = this.config.jwt.algorithm as AsymmetricAlgorithm;
+    const manifest = readKeySet(this.config.jwt.keysDir);
+    for (const kind of KINDS) {
+      const keys = this.loaded.get(kind)!;
+      for (const entry of manifest[kind]) {
+        if (!keys.has(entry.file)) keys.set(entry.file, await this.asymmetricKey(entry.file, kind, algorithm));
+      }
     }
-    const privateKey = this.readOrGeneratePrivateKey(kind, algorithm);
+    this.manifest = manifest;
+  }
+
+  signingKey(kind: TokenKind): SigningKey {
+    const { signing } = this.timeline(kind);
+    return this.loaded.get(kind)!.get(signing.file)!;
+  }
+
+  /** The key that verifies tokens of this kind with this `kid` now, if any. */
+  verificationKey(kind: TokenKind, kid: string | undefined): KeyObject | undefined {
+    return this.verifying(kind).find((key) => key.kid === kid)?.verifyKey;
+  }
+
+  /** Public keys that verify access tokens now; empty under HS256. */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.verifying('access').flatMap((key) => (key.publicJwk ? [key.publicJwk] : [])) };
+  }
+
+  private verifying(kind: TokenKind): SigningKey[] {
+    const keys = this.loaded.get(kind)!;
+    return this.timeline(kind).verifying.map((entry) => keys.get(entry.file)!);
+  }
+
+  private timeline(kind: TokenKind) {
+    const lifetime = kind === 'access' ? this.config.accessTokenTtlSeconds : this.config.refreshTokenTtlSeconds;
+    return keyTimeline(this.manifest[kind], new Date(), lifetime + this.config.jwt.clockToleranceSeconds);
+  }
+
+  private async secretKey(kind: TokenKind): Promise<SigningKey> {
+    const secret = kind === 'access' ? this.config.jwt.accessSecret : this.config.jwt.refreshSecret;
+    const key = createSecretKey(Buffer.from(secret!));
+    const kid = await calculateJwkThumbprint(await exportJWK(key));
+    return { kid, alg: 'HS256', privateKey: key, verifyKey: key };
+  }
+
+  private async asymmetricKey(file: string, kind: TokenKind, algorithm: AsymmetricAlgorithm): Promise<SigningKey> {
+    const path = join(this.config.jwt.keysDir, file);
+    if (!existsSync(path)) {
+      throw new ConfigError(`${path} is missing: production needs its ${kind} signing key in JWT_KEYS_DIR (npm run keys:generate)`);
+    }
+    const privateKey = readKeyFile(path, algorithm);
     const verifyKey = createPublicKey(privateKey);
     const jwk = await exportJWK(verifyKey);
     const kid = await calculateJwkThumbprint(jwk);
     return { kid, alg: algorithm, privateKey, verifyKey, publicJwk: { ...jwk, kid, alg: algorithm, use: 'sig' } };
   }
 
-  private readOrGeneratePrivateKey(kind: TokenKind, algorithm: Exclude<JwtAlgorithm, 'HS256'>): KeyObject {
-    const file = keyFilePath(this.config.jwt.keysDir, kind);
-    if (!existsSync(file)) {
-      if (this.config.isProduction) {
-        throw new ConfigError(`${file} is missing: production needs its ${kind} signing key in JWT_KEYS_DIR (npm run keys:generate)`);
+  /** Outside production, a first start creates `access.pem` and `refresh.pem`; production never generates keys. */
+  private generateFirstKeysIfMissing(algorithm: AsymmetricAlgorithm): void {
+    if (this.config.isProduction) return;
+    const manifest = readKeySet(this.config.jwt.keysDir);
+    for (const kind of KINDS) {
+      for (const entry of manifest[kind]) {
+        const path = join(this.config.jwt.keysDir, entry.file);
+        if (existsSync(path)) continue;
+        generateKeyFile(path, algorithm);
+        this.logger.log(`Generated a development ${algorithm} key for ${kind} tokens in ${path}`);
       }
-      generateKeyFile(file, algorithm);
-      this.logger.log(`Generated a development ${algorithm} key for ${kind} tokens in ${file}`);
     }
-    return readKeyFile(file, algorithm);
   }
 }
