@@ -2,11 +2,6 @@ import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, JwtAlgorithm } from '../../config/app-config';
-import { TokenKind } from './signing-key';
-
-export function keyFilePath(keysDir: string, kind: TokenKind): string {
-  return join(keysDir, `${kind}.pem`);
-}
 
 /** Writes a new private key (PKCS#8 PEM, mode 0600) for the algorithm; refuses to overwrite one. */
 export function generateKeyFile(file: string, algorithm: Exclude<JwtAlgorithm, 'HS256'>): void {

@@ -55,6 +55,21 @@ export function keyTimeline(entries: KeyEntry[], now: Date, lifetimeSeconds: num
   return { signing, verifying };
 }
 
+/** Creates every key file the key set names but the folder lacks; returns what it created. */
+export function generateMissingKeys(keysDir: string, algorithm: Exclude<JwtAlgorithm, 'HS256'>): Array<{ kind: TokenKind; path: string }> {
+  const manifest = readKeySet(keysDir);
+  const created: Array<{ kind: TokenKind; path: string }> = [];
+  for (const kind of Object.keys(manifest) as TokenKind[]) {
+    for (const entry of manifest[kind]) {
+      const path = join(keysDir, entry.file);
+      if (existsSync(path)) continue;
+      generateKeyFile(path, algorithm);
+      created.push({ kind, path });
+    }
+  }
+  return created;
+}
+
 /**
  * Adds a new key of each kind, published at once and signing from
  * `activatesAt`; drops keys that no longer verify anything (and their files).

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, JWK } from 'jose';
 import { AppConfig, ConfigError, JwtAlgorithm } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { generateKeyFile, readKeyFile } from './key-files';
-import { KeySetManifest, keyTimeline, readKeySet } from './key-set';
+import { readKeyFile } from './key-files';
+import { generateMissingKeys, KeySetManifest, keyTimeline, readKeySet } from './key-set';
 import { SigningKey, TokenKind } from './signing-key';
 
 const KINDS: TokenKind[] = ['access', 'refresh'];
@@ -114,14 +114,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   /** Outside production, a first start creates `access.pem` and `refresh.pem`; production never generates keys. */
   private generateFirstKeysIfMissing(algorithm: AsymmetricAlgorithm): void {
     if (this.config.isProduction) return;
-    const manifest = readKeySet(this.config.jwt.keysDir);
-    for (const kind of KINDS) {
-      for (const entry of manifest[kind]) {
-        const path = join(this.config.jwt.keysDir, entry.file);
-        if (existsSync(path)) continue;
-        generateKeyFile(path, algorithm);
-        this.logger.log(`Generated a development ${algorithm} key for ${kind} tokens in ${path}`);
-      }
+    for (const { kind, path } of generateMissingKeys(this.config.jwt.keysDir, algorithm)) {
+      this.logger.log(`Generated a development ${algorithm} key for ${kind} tokens in ${path}`);
     }
   }
 }
