@@ -114,11 +114,9 @@ export class AuthService {
   }
 
   async logout(principal: { id: string; sessionId: string }, client: ClientInfo): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      if (await this.keyStore.revoke(principal.sessionId, 'logout', manager)) {
-        await this.events.record({ type: 'logout', userId: principal.id, sessionId: principal.sessionId, client }, manager);
-      }
-    });
+    await this.withEvent('logout', principal.id, principal.sessionId, client, (manager) =>
+      this.keyStore.revoke(principal.sessionId, 'logout', manager),
+    );
   }
 
   async logoutAll(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
@@ -132,11 +130,9 @@ export class AuthService {
   }
 
   async endSession(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
-    const ended = await this.dataSource.transaction(async (manager) => {
-      const revoked = await this.keyStore.revokeOwn(userId, sessionId, 'session_revoked', manager);
-      if (revoked) await this.events.record({ type: 'session_revoked', userId, sessionId, client }, manager);
-      return revoked;
-    });
+    const ended = await this.withEvent('session_revoked', userId, sessionId, client, (manager) =>
+      this.keyStore.revokeOwn(userId, sessionId, 'session_revoked', manager),
+    );
     if (!ended) throw new AppError('NOT_FOUND', 'No such session');
   }
 
@@ -167,16 +163,18 @@ export class AuthService {
     return this.events.list(userId, limit, before);
   }
 
-  private async withEvent(
+  /** Makes `change` and records its event in one transaction; a change that answers `false` did nothing and records nothing. */
+  private withEvent<T>(
     type: AuthEventType,
     userId: string,
     sessionId: string | null,
     client: ClientInfo,
-    change: (manager: EntityManager) => Promise<unknown>,
-  ): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await change(manager);
-      await this.events.record({ type, userId, sessionId, client }, manager);
+    change: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await change(manager);
+      if (result !== false) await this.events.record({ type, userId, sessionId, client }, manager);
+      return result;
     });
   }
 

@@ -33,7 +33,7 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
   ) {
     this.connected = !config.databaseUrl;
     dataSource.subscribers.push(this);
