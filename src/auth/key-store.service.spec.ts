@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { CacheModule } from '../cache/cache.module';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
+import { ConnectivityModule } from '../database/connectivity/connectivity.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { dataSourceOptions } from '../database/data-source-options';
 import { User } from '../users/user.entity';
 import { KeyStore } from './key-store.entity';
@@ -27,10 +29,13 @@ interface KeyStoreRow {
 
 /** KeyStoreService on a fresh in-memory database; `env` overrides configuration as API.md names it. */
 async function setup(env: Record<string, string> = {}) {
+  const config = loadConfig({ NODE_ENV: 'test', ...env });
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...env })),
-      TypeOrmModule.forRoot({ ...dataSourceOptions(undefined, 'memory://'), retryAttempts: 0 }),
+      ConfigModule.forRoot(config),
+      TypeOrmModule.forRoot({ ...dataSourceOptions(undefined, 'memory://'), migrationsRun: true, retryAttempts: 0 }),
+      ConnectivityModule,
+      MetricsModule.forRoot(config),
       TypeOrmModule.forFeature([KeyStore]),
       CacheModule,
     ],

@@ -1,13 +1,14 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Client } from 'pg';
 import { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { DatabaseConnectivity } from '../database/connectivity/database-connectivity.service';
+import { NotificationListener } from '../database/connectivity/notification-listener';
+import { Metrics } from '../metrics/metrics.service';
 
 export const INVALIDATION_CHANNEL = 'auth_cache_invalidation';
 const PENDING_KEYS = 'cacheInvalidation:pendingKeys';
-const RECONNECT_DELAYS_MS = [100, 500, 1000, 2000, 5000];
 
 type Listener = (key: string) => void;
 
@@ -15,44 +16,60 @@ type Listener = (key: string) => void;
  * Keeps every instance's caches honest. A change publishes the keys it touched
  * inside its own transaction (`pg_notify`, delivered at commit to every
  * instance that LISTENs); this instance also drops them locally, at once and
- * again right after the commit. While the listening connection is down the
- * caches are bypassed, and cleared when it is back (notifications may have
- * been missed). The embedded database serves one instance: local eviction is
- * all there is to do.
+ * again right after the commit. While the listening connection is down, or
+ * the database is, the caches are bypassed, and they are cleared when both
+ * are back (notifications may have been missed). The embedded database serves
+ * one instance: local eviction is all there is to do.
  */
 @Injectable()
 export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, EntitySubscriberInterface {
-  private readonly logger = new Logger(CacheInvalidation.name);
   private readonly listeners = new Set<Listener>();
-  private listener?: Client;
-  private connected: boolean;
-  private stopped = false;
-  private reconnectAttempt = 0;
+  private readonly listener?: NotificationListener;
   /** Bumped by every eviction: a cache load that saw it change must not store what it read. */
   private generation = 0;
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig() config: AppConfig,
     @InjectDataSource() dataSource: DataSource,
+    private readonly connectivity: DatabaseConnectivity,
+    metrics: Metrics,
   ) {
-    this.connected = !config.databaseUrl;
     dataSource.subscribers.push(this);
+    metrics.gauge('auth_invalidation_listener_up', 'Whether invalidations from other instances arrive (1), or the caches are bypassed (0)', () =>
+      this.listening ? 1 : 0,
+    );
+    if (config.databaseUrl) {
+      this.listener = new NotificationListener({
+        connectionString: config.databaseUrl,
+        channel: INVALIDATION_CHANNEL,
+        onNotification: (key) => this.evictLocally([key]),
+        // Changes made while nobody listened were never heard: start from empty caches.
+        onStateChange: () => this.evictEverything(),
+      });
+    }
+    connectivity.onChange((available) => {
+      this.evictEverything();
+      if (available) this.listener?.retryNow();
+    });
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.config.databaseUrl) await this.listen();
+    await this.listener?.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.stop();
   }
 
   /** Whether cached entries can be trusted right now. */
   get healthy(): boolean {
-    return this.connected;
+    return this.connectivity.available && (this.listener?.listening ?? true);
   }
 
+  /** Whether invalidations from other instances arrive (always, on the embedded database). */
+  get listening(): boolean {
+    return this.listener?.listening ?? true;
+  }
   get epoch(): number {
     return this.generation;
   }
@@ -90,40 +107,5 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
 
   private evictEverything(): void {
     this.evictLocally(['*']);
-  }
-
-  private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'auth-cache-listener' });
-    client.on('notification', (message) => {
-      if (message.channel === INVALIDATION_CHANNEL && message.payload) this.evictLocally([message.payload]);
-    });
-    client.on('error', () => this.lost(client));
-    client.on('end', () => this.lost(client));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
-    } catch (error) {
-      this.logger.warn(`Cache invalidation listener cannot connect; caches bypassed: ${(error as Error).message}`);
-      this.lost(client);
-      return;
-    }
-    this.listener = client;
-    this.reconnectAttempt = 0;
-    // Changes made while nobody listened were never heard: start from empty caches.
-    this.evictEverything();
-    this.connected = true;
-  }
-
-  private lost(client: Client): void {
-    if (this.listener !== undefined && this.listener !== client) return;
-    this.listener = undefined;
-    const wasConnected = this.connected;
-    this.connected = false;
-    this.evictEverything();
-    client.end().catch(() => undefined);
-    if (this.stopped) return;
-    if (wasConnected) this.logger.warn('Cache invalidation listener lost; caches bypassed until it is back');
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)];
-    setTimeout(() => void this.listen(), delay).unref();
   }
 }

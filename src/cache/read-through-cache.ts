@@ -11,6 +11,8 @@ export interface ReadThroughCacheOptions<V> {
    * to drop (a scan: keep it for rare changes). `*` always drops everything.
    */
   invalidatedBy: (key: string) => string | ((value: V) => boolean) | undefined;
+  /** Hears each lookup's result (metrics). */
+  onLookup?: (result: 'hit' | 'miss' | 'bypass') => void;
 }
 
 /**
@@ -30,8 +32,12 @@ export class ReadThroughCache<V extends object> {
   }
 
   async get(key: string, load: () => Promise<V | null>): Promise<V | null> {
-    if (!this.invalidation.healthy) return load();
+    if (!this.invalidation.healthy) {
+      this.options.onLookup?.('bypass');
+      return load();
+    }
     const cached = this.entries.get(key);
+    this.options.onLookup?.(cached === undefined ? 'miss' : 'hit');
     if (cached !== undefined) return cached;
     const epoch = this.invalidation.epoch;
     const value = await load();

@@ -1,20 +1,21 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { QueryFailedError } from 'typeorm';
+import { DatabaseConnectivity } from '../database/connectivity/database-connectivity.service';
+import { isDatabaseUnavailable } from '../database/connectivity/database-unavailable';
 import { errorBody } from './error-body';
 import { AppError, ErrorCode, INVALID_TOKEN_CODES } from './error-code';
-
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P03']);
 
 /** The one place where errors become HTTP responses: the contract's body, never a stack trace or SQL. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
+  constructor(private readonly connectivity: DatabaseConnectivity) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const error = this.toAppError(exception);
-    if (error.code === 'INTERNAL_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
+    if (error.code === 'INTERNAL_ERROR') {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (INVALID_TOKEN_CODES.has(error.code)) {
@@ -28,7 +29,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private toAppError(exception: unknown): AppError {
     if (exception instanceof AppError) return exception;
     if (exception instanceof HttpException) return this.fromStatus(exception.getStatus(), exception.message);
-    if (this.isConnectionError(exception)) {
+    // While the database is down, whatever failed failed for want of it.
+    if (isDatabaseUnavailable(exception) || !this.connectivity.available) {
       return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly');
     }
     const status = (exception as { statusCode?: unknown } | null)?.statusCode;
@@ -54,13 +56,5 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const [code, fallback] = byStatus[status] ?? (status < 500 ? byStatus[400] : ['INTERNAL_ERROR', 'Something went wrong on our side']);
     // Fastify's parser messages say what is wrong with the body; other statuses keep the fixed text.
     return new AppError(code, code === 'VALIDATION_FAILED' && message ? message : fallback);
-  }
-
-  private isConnectionError(exception: unknown): boolean {
-    const cause = exception instanceof QueryFailedError ? exception.driverError : exception;
-    const code = (cause as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
-    const message = (cause as Error | null)?.message ?? '';
-    return /Connection terminated|Driver not Connected|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
   }
 }

@@ -1,19 +1,41 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { ConnectivityModule } from './connectivity/connectivity.module';
+import { DatabaseConnectivity } from './connectivity/database-connectivity.service';
 import { dataSourceOptions } from './data-source-options';
+import { runMigrations } from './migrate';
 
 @Module({
   imports: [
+    ConnectivityModule,
     TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.databaseUrl, config.embeddedDatabaseDir),
-        // Fail fast at boot rather than retrying for half a minute.
+      imports: [ConnectivityModule],
+      inject: [APP_CONFIG, DatabaseConnectivity],
+      useFactory: (config: AppConfig, connectivity: DatabaseConnectivity) => ({
+        ...dataSourceOptions(config.databaseUrl, config.embeddedDatabaseDir, { poolSize: config.databasePoolSize, connectivity }),
+        // Read by the factory below, which runs them under a lock; TypeORM's own run takes none.
+        migrationsRun: config.migrationsRun,
+        // Boot fails fast with one line (main.ts) rather than retrying for half a minute.
         retryAttempts: 0,
       }),
+      dataSourceFactory: (options) => openDataSource(options!),
     }),
   ],
 })
 export class DatabaseModule {}
+
+async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+  if (options.migrationsRun) {
+    try {
+      await runMigrations(dataSource, 'url' in options && Boolean(options.url));
+    } catch (error) {
+      await dataSource.destroy().catch(() => undefined);
+      throw error;
+    }
+  }
+  return dataSource;
+}

@@ -59,9 +59,10 @@ class PGliteClient extends EventEmitter {
 
 /**
  * A node-postgres-shaped driver over one embedded PGlite database, for
- * TypeORM's `driver` option. `dataDir` is a folder, or `memory://`.
+ * TypeORM's `driver` option. `dataDir` is a folder, or `memory://`;
+ * `onEnd` hears that the pool was closed.
  */
-export function createPGliteDriver(dataDir: string): { Pool: new () => EventEmitter } {
+export function createPGliteDriver(dataDir: string, onEnd?: () => void): { Pool: new () => EventEmitter } {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const ready = PGlite.create(dataDir);
   const lock = new SessionLock();
@@ -90,6 +91,7 @@ export function createPGliteDriver(dataDir: string): { Pool: new () => EventEmit
     }
 
     end(callback?: (error?: Error) => void): void {
+      onEnd?.();
       ready
         .then((db) => db.close())
         .then(() => callback?.(), (error: Error) => callback?.(error));
