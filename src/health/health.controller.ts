@@ -1,17 +1,25 @@
-import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Controller, Get, Res, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth';
-import { RedisHealthIndicator } from './redis.health';
+import { CacheInvalidation } from '../cache/cache-invalidation.service';
+import { errorBody } from '../common/error-body';
+import { RedisConnection } from '../redis/redis-connection.service';
+
+const DATABASE_PING_TIMEOUT_MS = 2000;
+
+type ComponentStatus = 'up' | 'down' | 'not configured';
+type Components = Record<'database' | 'redis' | 'invalidation', { status: ComponentStatus }>;
 
 @ApiTags('health')
 @Public()
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(
-    private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
-    private readonly redis: RedisHealthIndicator,
+    private readonly redis: RedisConnection,
+    private readonly invalidation: CacheInvalidation,
   ) {}
 
   @Get('live')
@@ -20,13 +28,29 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /**
+   * 503 only when the database is unreachable: without Redis, rate limits are
+   * counted in process, and without the invalidation listener the caches are
+   * bypassed; both keep the service correct, so they are reported, not failed.
+   */
   @Get('ready')
-  @HealthCheck()
-  @ApiOperation({ summary: 'The database (and Redis when configured) is reachable; 503 otherwise' })
-  ready() {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: 2000 }),
-      ...(this.redis.configured ? [() => this.redis.isHealthy('redis')] : []),
-    ]);
+  @ApiOperation({ summary: 'Ready when the database answers; details also report Redis and the invalidation listener' })
+  @ApiOkResponse({ description: '`details.database`, `details.redis` and `details.invalidation` say `up`, `down` or `not configured`' })
+  @ApiServiceUnavailableResponse({ description: 'The database is unreachable' })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    const [database, redis] = await Promise.all([this.databaseStatus(), this.redis.status()]);
+    const details: Components = {
+      database: { status: database },
+      redis: { status: redis },
+      invalidation: { status: this.invalidation.listening ? 'up' : 'down' },
+    };
+    if (database === 'up') return { status: 'ok', details };
+    reply.status(503);
+    return { ...errorBody('SERVICE_UNAVAILABLE', 'The database is unreachable'), status: 'error', details };
+  }
+
+  private async databaseStatus(): Promise<ComponentStatus> {
+    const result = await this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS });
+    return result.database?.status === 'up' ? 'up' : 'down';
   }
 }
