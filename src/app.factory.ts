@@ -11,6 +11,8 @@ import { TokenCookies } from './auth/token-cookies';
 import { createValidationPipe } from './common/validation.pipe';
 import { REQUEST_ID_HEADER, requestId } from './logging/logging.module';
 import { AppConfig } from './config/app-config';
+import { closeConnectionsWhileDraining } from './http-drain';
+import { Metrics } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -25,14 +27,18 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     abortOnError: false,
-    // Held until the app is up, so a configuration error at boot prints only its one line.
+    // Held until the app is up, so a failed boot prints only its one line (main.ts).
     bufferLogs: true,
+    autoFlushLogs: false,
     // acceptOnlyJsonBodies registers the one body parser.
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   acceptOnlyJsonBodies(app.getHttpAdapter().getInstance());
   standardResponseHeaders(app.getHttpAdapter().getInstance());
+  closeConnectionsWhileDraining(app.getHttpAdapter().getInstance());
+  timeRequests(app.getHttpAdapter().getInstance(), app.get(Metrics));
   await app.register(fastifyCookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -61,12 +67,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: '.well-known/jwks.json', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
     ],
   });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.useGlobalPipes(createValidationPipe());
   if (config.swaggerEnabled) setupSwagger(app, app.get(TokenCookies).names);
-  app.enableShutdownHooks();
   return app;
 }
 
@@ -92,5 +98,12 @@ function standardResponseHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
+  });
+}
+
+/** `http_request_duration_seconds`, labelled with the route pattern (never the raw URL, which the client controls). */
+function timeRequests(fastify: FastifyInstance, metrics: Metrics): void {
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 }

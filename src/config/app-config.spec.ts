@@ -66,6 +66,11 @@ describe('loadConfig', () => {
     it('serves Swagger and logs at info outside production', () => {
       expect(config).toMatchObject({ swaggerEnabled: true, logLevel: 'info', isProduction: false });
     });
+
+    it('pools 20 connections, migrates at boot, drains for 10 s on SIGTERM and serves /metrics without a token', () => {
+      expect(config).toMatchObject({ databasePoolSize: 20, migrationsRun: true, shutdownGraceSeconds: 10, metrics: { enabled: true } });
+      expect(config.metrics.token).toBeUndefined();
+    });
   });
 
   it.each([
@@ -118,6 +123,11 @@ describe('loadConfig', () => {
     { label: 'a bad RATE_LIMIT_AUTH', env: { RATE_LIMIT_AUTH: 'lots' }, variable: 'RATE_LIMIT_AUTH' },
     { label: 'a DATABASE_URL that is not postgres://', env: { DATABASE_URL: 'mysql://db/auth' }, variable: 'DATABASE_URL' },
     { label: 'an unknown LOG_LEVEL', env: { LOG_LEVEL: 'loud' }, variable: 'LOG_LEVEL' },
+    { label: 'a pool of one connection', env: { DATABASE_POOL_SIZE: '1' }, variable: 'DATABASE_POOL_SIZE' },
+    { label: 'a pool size that is not a number', env: { DATABASE_POOL_SIZE: 'many' }, variable: 'DATABASE_POOL_SIZE' },
+    { label: 'a bad MIGRATIONS_RUN', env: { MIGRATIONS_RUN: 'later' }, variable: 'MIGRATIONS_RUN' },
+    { label: 'a bad SHUTDOWN_GRACE', env: { SHUTDOWN_GRACE: 'a while' }, variable: 'SHUTDOWN_GRACE' },
+    { label: 'a bad METRICS_ENABLED', env: { METRICS_ENABLED: 'sometimes' }, variable: 'METRICS_ENABLED' },
   ])('refuses $label with a ConfigError naming $variable', ({ env, variable }) => {
     const error = refusal(env);
     expect(error.message).toContain(variable);

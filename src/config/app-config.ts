@@ -15,6 +15,10 @@ export interface AppConfig {
   host: string;
   /** Unset: embedded PostgreSQL (PGlite). */
   databaseUrl?: string;
+  /** Connections of the pool to a PostgreSQL server (DATABASE_POOL_SIZE); the invalidation listener adds one. */
+  databasePoolSize: number;
+  /** Run pending migrations at boot, under an advisory lock (MIGRATIONS_RUN). */
+  migrationsRun: boolean;
   dataDir: string;
   /** Where PGlite keeps its files; `memory://` keeps the database in memory (tests). */
   embeddedDatabaseDir: string;
@@ -40,6 +44,10 @@ export interface AppConfig {
   trustProxy: boolean;
   swaggerEnabled: boolean;
   logLevel: string;
+  /** On SIGTERM, how long in-flight requests may take before the process exits anyway (SHUTDOWN_GRACE). */
+  shutdownGraceSeconds: number;
+  /** `/metrics`, with a bearer token when `token` is set. */
+  metrics: { enabled: boolean; token?: string };
 }
 
 /** A configuration problem; its message is the one line the service prints before it refuses to start. */
@@ -117,6 +125,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('DATABASE_URL is required when NODE_ENV=production (the embedded database is for development)');
   }
 
+  const poolSizeRaw = read('DATABASE_POOL_SIZE') ?? '20';
+  const databasePoolSize = Number(poolSizeRaw);
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 1000) {
+    throw new ConfigError(`DATABASE_POOL_SIZE="${poolSizeRaw}" must be a whole number from 2 to 1000`);
+  }
+
   const logLevel = read('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL="${logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
@@ -128,6 +142,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port,
     host: read('HOST') ?? '0.0.0.0',
     databaseUrl,
+    databasePoolSize,
+    migrationsRun: bool('MIGRATIONS_RUN', true),
     dataDir,
     embeddedDatabaseDir: join(dataDir, 'pgdata'),
     redisUrl: read('REDIS_URL'),
@@ -158,6 +174,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: bool('TRUST_PROXY', false),
     swaggerEnabled: bool('SWAGGER_ENABLED', !isProduction),
     logLevel,
+    shutdownGraceSeconds: duration('SHUTDOWN_GRACE', '10s'),
+    metrics: { enabled: bool('METRICS_ENABLED', true), token: read('METRICS_TOKEN') },
   };
   if (config.accessTokenTtlSeconds >= config.refreshTokenTtlSeconds) {
     throw new ConfigError('ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL');
