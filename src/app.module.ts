@@ -10,6 +10,8 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
 
 export interface AppOptions {
@@ -27,8 +29,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config, options.logDestination),
+        MetricsModule.forRoot(config),
         ScheduleModule.forRoot(),
         DatabaseModule,
+        RedisModule,
         CacheModule,
         UsersModule,
         AuthModule,

@@ -18,6 +18,7 @@ export function buildOpenApiDocument(app: INestApplication, cookieNames: { acces
     .addCookieAuth(cookieNames.access, { type: 'apiKey', in: 'cookie', description: 'Cookie transport' }, 'access-cookie')
     .addCookieAuth(cookieNames.refresh, { type: 'apiKey', in: 'cookie', description: `Sent only to ${REFRESH_COOKIE_PATH}` }, 'refresh-cookie')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'Cookie transport, unsafe methods' }, 'csrf')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when one is set' }, 'metrics-token')
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('access-cookie')
     .build();

@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../common/error-code';
+import { Metrics } from '../metrics/metrics.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthenticatedUser, RefreshPrincipal, TokenTransport } from './authenticated-user';
 import { AuthEventType } from './events/auth-event.entity';
 import { AuthEventPage, AuthEventsService } from './events/auth-events.service';
-import { KeyStore } from './key-store.entity';
+import { KeyStore, RevokedReason } from './key-store.entity';
 import { isLive, KeyStoreService } from './key-store.service';
 import { hashKey, KeyPair, newRandomKey, sameHash } from './session-keys';
 import { SignedToken, TokenService } from './token.service';
@@ -39,6 +40,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly events: AuthEventsService,
     private readonly dataSource: DataSource,
+    private readonly metrics: Metrics,
   ) {}
 
   async register(email: string, password: string, name: string | undefined, client: ClientInfo): Promise<User> {
@@ -54,6 +56,7 @@ export class AuthService {
     const check = await this.users.verifyCredentials(email, password);
     if (!check.ok) {
       if (check.userId) this.recordFailedLogin(check.userId, client);
+      this.metrics.logins.inc({ outcome: 'failed' });
       throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
     }
     const keys: KeyPair = { accessKey: newRandomKey(), refreshKey: newRandomKey() };
@@ -63,6 +66,7 @@ export class AuthService {
       await this.events.record({ type: 'login_succeeded', userId: check.user.id, sessionId: created.id, client }, manager);
       return created;
     });
+    this.metrics.logins.inc({ outcome: 'succeeded' });
     return this.issue(check.user, session, keys, csrfToken);
   }
 
@@ -74,12 +78,14 @@ export class AuthService {
   async refresh(principal: RefreshPrincipal, csrfToken: string, client: ClientInfo): Promise<IssuedSession> {
     const { id: userId, sessionId } = principal;
     const result = await this.keyStore.rotate(sessionId, userId, principal.refreshKey, this.events.recordFor('refresh', client));
+    this.metrics.refreshes.inc({ outcome: result.outcome });
     if (result.outcome === 'reused') {
-      await this.dataSource.transaction(async (manager) => {
-        if (await this.keyStore.revoke(sessionId, 'refresh_reuse', manager)) {
-          await this.events.record({ type: 'refresh_reuse_detected', userId, sessionId, client }, manager);
-        }
+      const ended = await this.dataSource.transaction(async (manager) => {
+        const revoked = await this.keyStore.revoke(sessionId, 'refresh_reuse', manager);
+        if (revoked) await this.events.record({ type: 'refresh_reuse_detected', userId, sessionId, client }, manager);
+        return revoked;
       });
+      this.countRevoked('refresh_reuse', ended);
       throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
     }
     if (result.outcome === 'ended') throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
@@ -114,15 +120,17 @@ export class AuthService {
   }
 
   async logout(principal: { id: string; sessionId: string }, client: ClientInfo): Promise<void> {
-    await this.withEvent('logout', principal.id, principal.sessionId, client, (manager) =>
+    const ended = await this.withEvent('logout', principal.id, principal.sessionId, client, (manager) =>
       this.keyStore.revoke(principal.sessionId, 'logout', manager),
     );
+    this.countRevoked('logout', ended);
   }
 
   async logoutAll(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
-    await this.withEvent('logout_all', user.id, user.sessionId, client, (manager) =>
+    const ended = await this.withEvent('logout_all', user.id, user.sessionId, client, (manager) =>
       this.keyStore.revokeAllForUser(user.id, 'logout_all', { manager }),
     );
+    this.countRevoked('logout_all', ended);
   }
 
   listSessions(userId: string): Promise<KeyStore[]> {
@@ -134,24 +142,27 @@ export class AuthService {
       this.keyStore.revokeOwn(userId, sessionId, 'session_revoked', manager),
     );
     if (!ended) throw new AppError('NOT_FOUND', 'No such session');
+    this.countRevoked('session_revoked', ended);
   }
 
   /** Incident response: ends every session of any user (recorded in that user's trail). */
   async endAllSessionsOf(userId: string, client: ClientInfo): Promise<void> {
     if (!(await this.users.findById(userId))) throw new AppError('NOT_FOUND', 'No such user');
-    await this.withEvent('session_revoked', userId, null, client, (manager) =>
+    const ended = await this.withEvent('session_revoked', userId, null, client, (manager) =>
       this.keyStore.revokeAllForUser(userId, 'admin', { manager }),
     );
+    this.countRevoked('admin', ended);
   }
 
   /** Changes the password and ends every other session, in one transaction. */
   async changePassword(user: AuthenticatedUser, currentPassword: string, newPassword: string, client: ClientInfo): Promise<void> {
     await this.assertPassword(user.id, currentPassword);
     const passwordHash = await this.users.hashPassword(newPassword);
-    await this.withEvent('password_changed', user.id, user.sessionId, client, async (manager) => {
+    const ended = await this.withEvent('password_changed', user.id, user.sessionId, client, async (manager) => {
       await this.users.setPasswordHash(user.id, passwordHash, manager);
-      await this.keyStore.revokeAllForUser(user.id, 'password_changed', { keepSessionId: user.sessionId, manager });
+      return this.keyStore.revokeAllForUser(user.id, 'password_changed', { keepSessionId: user.sessionId, manager });
     });
+    this.countRevoked('password_changed', ended);
   }
 
   async deleteAccount(userId: string, password: string): Promise<void> {
@@ -176,6 +187,12 @@ export class AuthService {
       if (result !== false) await this.events.record({ type, userId, sessionId, client }, manager);
       return result;
     });
+  }
+
+  /** `auth_sessions_revoked_total`, once the change has committed. */
+  private countRevoked(reason: RevokedReason, ended: boolean | number): void {
+    const count = typeof ended === 'number' ? ended : Number(ended);
+    if (count > 0) this.metrics.sessionsRevoked.inc({ reason }, count);
   }
 
   /**

@@ -7,6 +7,7 @@ import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { Metrics } from '../metrics/metrics.service';
 import { KeyStore, RevokedReason } from './key-store.entity';
 import { deriveNextKeys, hashKey, KeyPair, newSalt, sameHash } from './session-keys';
 
@@ -60,10 +61,12 @@ export class KeyStoreService {
     @InjectRepository(KeyStore) private readonly sessions: Repository<KeyStore>,
     @InjectConfig() private readonly config: AppConfig,
     private readonly invalidation: CacheInvalidation,
+    private readonly metrics: Metrics,
   ) {
     this.stateCache = new ReadThroughCache<SessionState>(invalidation, {
       max: SESSION_CACHE_MAX,
       ttlMs: SESSION_CACHE_TTL_MS,
+      onLookup: metrics.cacheLookups('session'),
       invalidatedBy: (key) => {
         const userId = idIn(key, 'sessionsOf') ?? idIn(key, 'user');
         return userId ? (state) => state.userId === userId : idIn(key, 'session');

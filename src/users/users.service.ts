@@ -5,6 +5,7 @@ import { CacheInvalidation } from '../cache/cache-invalidation.service';
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { AppError } from '../common/error-code';
+import { Metrics } from '../metrics/metrics.service';
 import { normalizeEmail } from './email';
 import { PasswordHasher } from './password-hasher.service';
 import { User } from './user.entity';
@@ -29,10 +30,12 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly passwords: PasswordHasher,
     private readonly invalidation: CacheInvalidation,
+    metrics: Metrics,
   ) {
     this.profiles = new ReadThroughCache<User>(invalidation, {
       max: PROFILE_CACHE_MAX,
       ttlMs: PROFILE_CACHE_TTL_MS,
+      onLookup: metrics.cacheLookups('profile'),
       invalidatedBy: (key) => idIn(key, 'profile') ?? idIn(key, 'user'),
     });
   }

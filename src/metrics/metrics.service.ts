@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, CounterConfiguration, Gauge, Histogram, Registry } from 'prom-client';
+
+export type CacheLookup = 'hit' | 'miss' | 'bypass';
+
+/**
+ * The service's Prometheus metrics, in a registry of this application's own
+ * (two applications in one process, as in tests, keep theirs apart). Counters
+ * are incremented where things happen; gauges are read at scrape time from
+ * whoever knows the value, which registers them with `gauge()`.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly httpChildren = new Map<string, ReturnType<Histogram['labels']>>();
+
+  readonly logins = this.counter({ name: 'auth_logins_total', help: 'Login attempts, by outcome', labelNames: ['outcome'] as const });
+  readonly refreshes = this.counter({
+    name: 'auth_refreshes_total',
+    help: 'Refreshes: rotated, answered in the grace window, refused as reused (the session is ended), or refused because the session had ended',
+    labelNames: ['outcome'] as const,
+  });
+  readonly sessionsRevoked = this.counter({ name: 'auth_sessions_revoked_total', help: 'Sessions ended, by reason', labelNames: ['reason'] as const });
+  readonly cacheRequests = this.counter({
+    name: 'auth_cache_requests_total',
+    help: 'Cache lookups: hit, miss, or bypass (while invalidations cannot be trusted)',
+    labelNames: ['cache', 'result'] as const,
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one cache's lookups (`auth_cache_requests_total`), with its label children made once. */
+  cacheLookups(cache: string): (result: CacheLookup) => void {
+    const children = Object.fromEntries(
+      (['hit', 'miss', 'bypass'] as const).map((result) => [result, this.cacheRequests.labels({ cache, result })]),
+    ) as Record<CacheLookup, { inc(): void }>;
+    return (result) => children[result].inc();
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      child = this.httpDuration.labels({ method, route, status: String(status) });
+      this.httpChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
+  /** A gauge whose values `read` returns at scrape time: one number, or one per value of its single label. */
+  gauge(name: string, help: string, read: () => number): void;
+  gauge<L extends string>(name: string, help: string, read: () => Record<string, number>, labelName: L): void;
+  gauge(name: string, help: string, read: () => number | Record<string, number>, labelName?: string): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: labelName ? [labelName] : [],
+      registers: [this.registry],
+      collect() {
+        const value = read();
+        if (typeof value === 'number') return this.set(value);
+        for (const [label, count] of Object.entries(value)) this.set({ [labelName!]: label }, count);
+      },
+    });
+  }
+
+  private counter<L extends string>(configuration: CounterConfiguration<L>): Counter<L> {
+    return new Counter({ ...configuration, registers: [this.registry] });
+  }
+}
