@@ -21,13 +21,18 @@ describe('health, JWKS and docs', () => {
     it('answers 200 on /health/ready with the database up', async () => {
       const response = await testApp.client().get('/health/ready');
       expect(response.status).toBe(200);
-      expect(response.body.info.database.status).toBe('up');
+      expect(response.body.status).toBe('ok');
+      expect(response.body.details).toEqual({
+        database: { status: 'up' },
+        redis: { status: process.env.REDIS_URL ? 'up' : 'not configured' },
+        invalidation: { status: 'up' },
+      });
     });
 
     (process.env.REDIS_URL ? it : it.skip)('reports Redis up on /health/ready when REDIS_URL is set', async () => {
       const response = await testApp.client().get('/health/ready');
       expect(response.status).toBe(200);
-      expect(response.body.info.redis.status).toBe('up');
+      expect(response.body.details.redis.status).toBe('up');
     });
 
     describe('once the database is gone', () => {
@@ -40,8 +45,16 @@ describe('health, JWKS and docs', () => {
       });
       afterAll(() => doomedApp.close());
 
-      it('answers 503 SERVICE_UNAVAILABLE on /health/ready', async () => {
-        expectError(await doomedApp.client().get('/health/ready'), 503, 'SERVICE_UNAVAILABLE');
+      it('answers 503 SERVICE_UNAVAILABLE on /health/ready, naming the database in its details', async () => {
+        const response = await doomedApp.client().get('/health/ready');
+        expect(response.status).toBe(503);
+        expect(response.body).toMatchObject({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          code: 'SERVICE_UNAVAILABLE',
+          message: expect.any(String),
+          details: { database: { status: 'down' } },
+        });
       });
 
       it('still answers 200 on /health/live', async () => {

@@ -20,6 +20,8 @@ const PUBLIC_ROUTES = [
   'GET /health/live',
   'GET /health/ready',
   'GET /.well-known/jwks.json',
+  // Guarded by METRICS_TOKEN when one is set, never by an access token.
+  'GET /metrics',
 ];
 
 const join = (...parts: string[]) => `/${parts.flatMap((part) => part.split('/')).filter(Boolean).join('/')}`;

@@ -12,6 +12,9 @@ export interface TestUser {
 
 export type Transport = 'cookie' | 'body';
 
+/** A running service: an app of this process, or a ServiceProcess (granting roles needs the app's DataSource). */
+export type Service = Pick<TestApp, 'client'> & Partial<Pick<TestApp, 'dataSource'>>;
+
 export interface LoggedInClient {
   client: ApiClient;
   user: TestUser;
@@ -24,7 +27,7 @@ export interface LoggedInClient {
 
 /** Registers a user with a unique email; `roles` are granted directly in the database (there is no route for it). */
 export async function registerUser(
-  testApp: TestApp,
+  testApp: Service,
   options: { email?: string; password?: string; name?: string; roles?: string[] } = {},
 ): Promise<TestUser> {
   const email = options.email ?? `user-${randomUUID()}@example.com`;
@@ -32,6 +35,7 @@ export async function registerUser(
   const response = await testApp.client().post('/api/v1/auth/register', { email, password, name: options.name });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
   if (options.roles) {
+    if (!testApp.dataSource) throw new Error('granting roles needs the DataSource of an app started in this process');
     await testApp.dataSource.query('UPDATE users SET roles = $1 WHERE id = $2', [options.roles, response.body.id]);
   }
   return { id: response.body.id, email: response.body.email, password };
@@ -42,7 +46,7 @@ export async function registerUser(
  * `Authorization: Bearer`; cookie transport keeps the cookies and sends the CSRF token.
  */
 export async function logIn(
-  testApp: TestApp,
+  testApp: Service,
   transport: Transport,
   user?: TestUser,
   headers: Record<string, string> = {},
