@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { QueryCounter } from './support/query-counter';
 import { startTestApp, TestApp } from './support/test-app';
-import { logIn } from './support/users';
+import { logIn, registerUser } from './support/users';
 
 const ME = '/api/v1/users/me';
 const KEY_STORE_QUERY = /"?key_store"?/i;
@@ -47,6 +47,46 @@ describe('revocation cache (one instance)', () => {
 
     await first.client.post('/api/v1/auth/logout');
     expect((await first.client.get(ME)).body.code).toBe('SESSION_REVOKED');
+  });
+
+  it('stops every session of the user at once after logout-all', async () => {
+    const first = await logIn(testApp, 'body');
+    const second = await logIn(testApp, 'body', first.user);
+    expect((await second.client.get(ME)).status).toBe(200);
+    expect((await first.client.post('/api/v1/auth/logout-all')).status).toBe(204);
+    expect((await first.client.get(ME)).body.code).toBe('SESSION_REVOKED');
+    expect((await second.client.get(ME)).body.code).toBe('SESSION_REVOKED');
+  });
+
+  describe('ending sessions by an id written in upper case (ids are canonicalised at the edge)', () => {
+    it('stops a warm token at once when its session is ended by DELETE /auth/sessions/<ID IN UPPER CASE>', async () => {
+      const asking = await logIn(testApp, 'body');
+      const other = await logIn(testApp, 'body', asking.user);
+      expect((await other.client.get(ME)).status).toBe(200);
+      const response = await asking.client.delete(`/api/v1/auth/sessions/${other.sessionId.toUpperCase()}`);
+      expect(response.status).toBe(204);
+      const after = await other.client.get(ME);
+      expect({ status: after.status, code: after.body.code }).toEqual({ status: 401, code: 'SESSION_REVOKED' });
+      expect((await asking.client.get(ME)).status).toBe(200);
+    });
+
+    it('records the session_revoked event under the lower-case session id', async () => {
+      const asking = await logIn(testApp, 'body');
+      const other = await logIn(testApp, 'body', asking.user);
+      await asking.client.delete(`/api/v1/auth/sessions/${other.sessionId.toUpperCase()}`);
+      const events = (await asking.client.get('/api/v1/users/me/events')).body.items as Array<{ type: string; sessionId: string }>;
+      expect(events.find((event) => event.type === 'session_revoked')?.sessionId).toBe(other.sessionId);
+    });
+
+    it('stops warm tokens at once when an admin ends a user\'s sessions by DELETE /users/<ID IN UPPER CASE>/sessions', async () => {
+      const admin = await logIn(testApp, 'body', await registerUser(testApp, { roles: ['user', 'admin'] }));
+      const target = await logIn(testApp, 'body');
+      expect((await target.client.get(ME)).status).toBe(200);
+      const response = await admin.client.delete(`/api/v1/users/${target.user.id.toUpperCase()}/sessions`);
+      expect(response.status).toBe(204);
+      const after = await target.client.get(ME);
+      expect({ status: after.status, code: after.body.code }).toEqual({ status: 401, code: 'SESSION_REVOKED' });
+    });
   });
 
   it('serves a renamed profile at once', async () => {
@@ -112,6 +152,26 @@ twoInstances('revocation cache across two instances on one PostgreSQL (needs TES
     expect((await onB.get(ME)).status).toBe(200);
     expect((await client.post('/api/v1/auth/refresh', { refreshToken })).status).toBe(200);
     expect(await eventually(async () => (await onB.get(ME)).status === 401, 100)).toBe(true);
+  });
+
+  it('rejects on instance B, within 100 ms, a token whose session was ended on A by its id in upper case', async () => {
+    const asking = await logIn(a, 'body');
+    const other = await logIn(a, 'body', asking.user);
+    const onB = onInstance(b, other.login.body.accessToken);
+    expect((await onB.get(ME)).status).toBe(200);
+    expect((await asking.client.delete(`/api/v1/auth/sessions/${other.sessionId.toUpperCase()}`)).status).toBe(204);
+    expect(await eventually(async () => (await onB.get(ME)).status === 401, 100)).toBe(true);
+    expect((await onB.get(ME)).body.code).toBe('SESSION_REVOKED');
+  });
+
+  it('rejects on instance B, within 100 ms, a token whose user an admin on A cut off by the user id in upper case', async () => {
+    const admin = await logIn(a, 'body', await registerUser(a, { roles: ['user', 'admin'] }));
+    const target = await logIn(a, 'body');
+    const onB = onInstance(b, target.login.body.accessToken);
+    expect((await onB.get(ME)).status).toBe(200);
+    expect((await admin.client.delete(`/api/v1/users/${target.user.id.toUpperCase()}/sessions`)).status).toBe(204);
+    expect(await eventually(async () => (await onB.get(ME)).status === 401, 100)).toBe(true);
+    expect((await onB.get(ME)).body.code).toBe('SESSION_REVOKED');
   });
 
   it('serves on B, within 100 ms, a name changed on A', async () => {

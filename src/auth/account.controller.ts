@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
+import { CanonicalUuidPipe } from '../common/canonical-uuid.pipe';
 import { AuthService, ClientInfo } from './auth.service';
 import { AuthenticatedUser } from './authenticated-user';
 import { Client } from './decorators/client-info.decorator';
@@ -63,7 +64,7 @@ export class AccountController {
   @ApiOperation({ summary: 'Incident response: end every session of any user (role admin)' })
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'FORBIDDEN', 'NOT_FOUND')
-  async endAllSessionsOf(@Param('id', ParseUUIDPipe) userId: string, @Client() client: ClientInfo): Promise<void> {
+  async endAllSessionsOf(@Param('id', CanonicalUuidPipe) userId: string, @Client() client: ClientInfo): Promise<void> {
     await this.auth.endAllSessionsOf(userId, client);
   }
 }
