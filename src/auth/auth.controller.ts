@@ -157,7 +157,7 @@ function loginTransport(header: string | undefined): TokenTransport {
   const value = header?.trim().toLowerCase();
   if (value === undefined || value === '' || value === 'cookie') return 'cookie';
   if (value === 'body') return 'body';
-  throw new AppError('VALIDATION_FAILED', 'X-Token-Transport must be "body" or "cookie"', [
-    { field: 'X-Token-Transport', messages: ['must be "body" or "cookie"'] },
-  ]);
+  throw new AppError('VALIDATION_FAILED', 'X-Token-Transport must be "body" or "cookie"', {
+    details: [{ field: 'X-Token-Transport', messages: ['must be "body" or "cookie"'] }],
+  });
 }

@@ -59,9 +59,9 @@ export class TokenCookies {
     const body = request.body as { refreshToken?: unknown } | undefined;
     if (body && typeof body === 'object' && body.refreshToken !== undefined) {
       if (typeof body.refreshToken !== 'string' || !body.refreshToken) {
-        throw new AppError('VALIDATION_FAILED', 'refreshToken must be a non-empty string', [
-          { field: 'refreshToken', messages: ['refreshToken must be a non-empty string'] },
-        ]);
+        throw new AppError('VALIDATION_FAILED', 'refreshToken must be a non-empty string', {
+          details: [{ field: 'refreshToken', messages: ['refreshToken must be a non-empty string'] }],
+        });
       }
       return { token: body.refreshToken, via: 'body' };
     }

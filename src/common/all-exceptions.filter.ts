@@ -23,7 +23,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     } else if (error.code === 'TOKEN_MISSING') {
       reply.header('WWW-Authenticate', 'Bearer');
     }
-    reply.status(error.status).send(errorBody(error.code, error.message, error.details));
+    if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+    reply.status(error.status).send(errorBody(error.code, error.message, { details: error.details }));
   }
 
   private toAppError(exception: unknown): AppError {

@@ -13,7 +13,9 @@ export class CanonicalUuidPipe implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
     if (typeof value !== 'string' || !UUID.test(value)) {
       const field = metadata.data ?? 'id';
-      throw new AppError('VALIDATION_FAILED', `${field} must be a uuid`, [{ field, messages: [`${field} must be a uuid`] }]);
+      throw new AppError('VALIDATION_FAILED', `${field} must be a uuid`, {
+        details: [{ field, messages: [`${field} must be a uuid`] }],
+      });
     }
     return value.toLowerCase();
   }

@@ -9,7 +9,8 @@ export interface ErrorBody {
   details?: FieldError[];
 }
 
-export function errorBody(code: ErrorCode, message: string, details?: FieldError[]): ErrorBody {
-  const statusCode = ERROR_STATUS[code];
+/** `status` overrides the code's usual one where a code stands for several (REQUEST_TOO_LARGE: 414 or 431). */
+export function errorBody(code: ErrorCode, message: string, options: { details?: FieldError[]; status?: number } = {}): ErrorBody {
+  const { details, status: statusCode = ERROR_STATUS[code] } = options;
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, ...(details && { details }) };
 }

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   NOT_FOUND: HttpStatus.NOT_FOUND,
   EMAIL_TAKEN: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  /** A URL or path parameter over the server's limits; headers over them answer 431 with the same code. */
+  REQUEST_TOO_LARGE: HttpStatus.URI_TOO_LONG,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
   SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
   INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
@@ -34,15 +36,26 @@ export interface FieldError {
   messages: string[];
 }
 
+export interface AppErrorOptions {
+  details?: FieldError[];
+  /** When a retry may succeed, sent as `Retry-After` (seconds). */
+  retryAfterSeconds?: number;
+}
+
 /** Thrown by services; the exception filter turns it into the contract's error body. */
 export class AppError extends Error {
+  readonly details?: FieldError[];
+  readonly retryAfterSeconds?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: FieldError[],
+    options: AppErrorOptions = {},
   ) {
     super(message);
     this.name = 'AppError';
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get status(): number {

@@ -12,7 +12,7 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors: ValidationError[]) => {
       const details = flatten(errors);
       const summary = details.map((detail) => detail.messages.join('; ')).join('; ');
-      return new AppError('VALIDATION_FAILED', summary || 'The request is not valid', details);
+      return new AppError('VALIDATION_FAILED', summary || 'The request is not valid', { details });
     },
   });
 }

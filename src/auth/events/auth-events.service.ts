@@ -61,9 +61,9 @@ export class AuthEventsService {
 
 function parseCursor(cursor: string): string {
   if (!/^\d{1,18}$/.test(cursor)) {
-    throw new AppError('VALIDATION_FAILED', 'before must be a cursor from a previous page', [
-      { field: 'before', messages: ['before must be a nextCursor value'] },
-    ]);
+    throw new AppError('VALIDATION_FAILED', 'before must be a cursor from a previous page', {
+      details: [{ field: 'before', messages: ['before must be a nextCursor value'] }],
+    });
   }
   return cursor;
 }
