@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/app-config';
 import { ApiClient, ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
 import { startTestApp, TestApp } from './support/test-app';
-import { registerUser, TEST_PASSWORD, TestUser } from './support/users';
+import { logIn, registerUser, TEST_PASSWORD, TestUser } from './support/users';
 
 const LOGIN = '/api/v1/auth/login';
 const REGISTER = '/api/v1/auth/register';
@@ -78,6 +78,65 @@ describe('rate limits', () => {
       await failLogins(testApp, limited, 3);
       expectRateLimited(await login(testApp, limited.email, limited.password));
       expect((await login(testApp, other.email, other.password)).status).toBe(200);
+    });
+  });
+
+  describe('password checks with a stolen access token (RATE_LIMIT_LOGIN per user and per client IP)', () => {
+    let testApp: TestApp;
+    // Behind a proxy, so that each test checks from client IPs of its own.
+    beforeAll(async () => {
+      testApp = await startTestApp({ ...LOGIN_LIMIT, TRUST_PROXY: 'true' });
+    });
+    afterAll(() => testApp.close());
+
+    const deleteAccount = (client: ApiClient, password: string, ip: string) =>
+      client.delete(ME, { password }, { headers: forwardedFor(ip) });
+    const changePassword = (client: ApiClient, currentPassword: string, ip: string) =>
+      client.post(`${ME}/password`, { currentPassword, newPassword: 'a brand new passphrase' }, { headers: forwardedFor(ip) });
+
+    it('answers the 4th wrong password on DELETE /users/me 429 RATE_LIMITED, then refuses the right one too', async () => {
+      const { client, user } = await logIn(testApp, 'body');
+      for (let attempt = 0; attempt < 3; attempt++) {
+        expect((await deleteAccount(client, WRONG_PASSWORD, '192.0.2.1')).status).toBe(401);
+      }
+      expectRateLimited(await deleteAccount(client, user.password, '192.0.2.1'));
+      expect((await client.get(ME)).status).toBe(200);
+    });
+
+    it('answers the 4th wrong current password on POST /users/me/password 429 RATE_LIMITED', async () => {
+      const { client, user } = await logIn(testApp, 'body');
+      for (let attempt = 0; attempt < 3; attempt++) {
+        expect((await changePassword(client, WRONG_PASSWORD, '192.0.2.2')).status).toBe(401);
+      }
+      expectRateLimited(await changePassword(client, user.password, '192.0.2.2'));
+    });
+
+    it('counts per user across both routes, every session of the user and every client IP', async () => {
+      const user = await registerUser(testApp);
+      const phone = await logIn(testApp, 'body', user);
+      const laptop = await logIn(testApp, 'body', user);
+      expect((await deleteAccount(phone.client, WRONG_PASSWORD, '192.0.2.10')).status).toBe(401);
+      expect((await changePassword(laptop.client, WRONG_PASSWORD, '192.0.2.11')).status).toBe(401);
+      expect((await deleteAccount(laptop.client, WRONG_PASSWORD, '192.0.2.12')).status).toBe(401);
+      expectRateLimited(await changePassword(phone.client, user.password, '192.0.2.13'));
+      expectRateLimited(await deleteAccount(laptop.client, user.password, '192.0.2.14'));
+    });
+
+    it('counts per client IP across users, and still serves another IP', async () => {
+      const sessions = [await logIn(testApp, 'body'), await logIn(testApp, 'body'), await logIn(testApp, 'body'), await logIn(testApp, 'body')];
+      for (const session of sessions.slice(0, 3)) {
+        expect((await deleteAccount(session.client, WRONG_PASSWORD, '192.0.2.20')).status).toBe(401);
+      }
+      expectRateLimited(await deleteAccount(sessions[3].client, WRONG_PASSWORD, '192.0.2.20'));
+      expect((await deleteAccount(sessions[3].client, WRONG_PASSWORD, '192.0.2.21')).status).toBe(401);
+    });
+
+    it('does not limit another user while one is limited', async () => {
+      const limited = await logIn(testApp, 'body');
+      const other = await logIn(testApp, 'body');
+      for (let attempt = 0; attempt < 3; attempt++) await deleteAccount(limited.client, WRONG_PASSWORD, `192.0.2.${30 + attempt}`);
+      expectRateLimited(await deleteAccount(limited.client, WRONG_PASSWORD, '192.0.2.33'));
+      expect((await deleteAccount(other.client, other.user.password, '192.0.2.34')).status).toBe(204);
     });
   });
 

@@ -10,6 +10,7 @@ import { CurrentUser } from './decorators/current-user.decorator';
 import { Roles } from './decorators/roles.decorator';
 import { AuthEventListDto, ListAuthEventsQueryDto } from './dto/auth-events.dto';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto';
+import { LimitPasswordChecks } from './rate-limit/rate-limit.guard';
 import { TokenCookies } from './token-cookies';
 
 const DEFAULT_EVENTS_PAGE = 20;
@@ -24,10 +25,11 @@ export class AccountController {
   ) {}
 
   @Post('me/password')
+  @LimitPasswordChecks()
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; ends every other session' })
   @ApiNoContentResponse()
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'RATE_LIMITED')
   async changePassword(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
@@ -45,10 +47,11 @@ export class AccountController {
   }
 
   @Delete('me')
+  @LimitPasswordChecks()
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the account and every session' })
   @ApiNoContentResponse()
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'RATE_LIMITED')
   async deleteAccount(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: DeleteAccountDto,

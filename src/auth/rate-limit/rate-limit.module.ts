@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig, RateLimit } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { FallbackThrottlerStorage } from './fallback-throttler-storage';
-import { AUTH_THROTTLER, LOGIN_THROTTLER, RateLimitGuard } from './rate-limit.guard';
+import {
+  AUTH_THROTTLER,
+  LOGIN_THROTTLER,
+  PASSWORD_CHECK_IP_THROTTLER,
+  PASSWORD_CHECK_USER_THROTTLER,
+  PasswordCheckRateLimitGuard,
+  RateLimitGuard,
+} from './rate-limit.guard';
 
 /** Where the counters live: Redis when REDIS_URL is set and reachable, else this process. */
 @Module({
@@ -12,7 +19,10 @@ import { AUTH_THROTTLER, LOGIN_THROTTLER, RateLimitGuard } from './rate-limit.gu
 })
 class RateLimitStorageModule {}
 
-/** RATE_LIMIT_AUTH and RATE_LIMIT_LOGIN; counted in Redis (REDIS_URL) so that every instance shares them, in process without it. */
+/**
+ * RATE_LIMIT_AUTH and RATE_LIMIT_LOGIN (logins, and password checks of signed-in users); counted in Redis (REDIS_URL)
+ * so that every instance shares them, in process without it.
+ */
 @Module({
   imports: [
     RateLimitStorageModule,
@@ -21,8 +31,11 @@ class RateLimitStorageModule {}
       inject: [APP_CONFIG, FallbackThrottlerStorage],
       useFactory: (config: AppConfig, storage: FallbackThrottlerStorage) => ({
         throttlers: [
-          { name: AUTH_THROTTLER, limit: config.rateLimit.auth.limit, ttl: config.rateLimit.auth.windowSeconds * 1000 },
-          { name: LOGIN_THROTTLER, limit: config.rateLimit.login.limit, ttl: config.rateLimit.login.windowSeconds * 1000 },
+          { name: AUTH_THROTTLER, ...limitOf(config.rateLimit.auth) },
+          ...[LOGIN_THROTTLER, PASSWORD_CHECK_USER_THROTTLER, PASSWORD_CHECK_IP_THROTTLER].map((name) => ({
+            name,
+            ...limitOf(config.rateLimit.login),
+          })),
         ],
         skipIf: () => !config.rateLimit.enabled,
         setHeaders: false,
@@ -30,7 +43,11 @@ class RateLimitStorageModule {}
       }),
     }),
   ],
-  providers: [RateLimitGuard],
-  exports: [ThrottlerModule, RateLimitGuard, RateLimitStorageModule],
+  providers: [RateLimitGuard, PasswordCheckRateLimitGuard],
+  exports: [ThrottlerModule, RateLimitGuard, PasswordCheckRateLimitGuard, RateLimitStorageModule],
 })
 export class RateLimitModule {}
+
+function limitOf(rate: RateLimit): { limit: number; ttl: number } {
+  return { limit: rate.limit, ttl: rate.windowSeconds * 1000 };
+}
