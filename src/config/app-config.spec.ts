@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
@@ -63,6 +64,10 @@ describe('loadConfig', () => {
       });
     });
 
+    it('hashes as many passwords at once as there are cores, with 64 more waiting', () => {
+      expect(config.passwordHashing).toEqual({ concurrency: availableParallelism(), queue: 64 });
+    });
+
     it('serves Swagger and logs at info outside production', () => {
       expect(config).toMatchObject({ swaggerEnabled: true, logLevel: 'info', isProduction: false });
     });
@@ -89,7 +94,10 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.example, https://b.example',
       RATE_LIMIT_LOGIN: '10/5m',
       COOKIE_SECURE: 'false',
+      PASSWORD_HASH_CONCURRENCY: '3',
+      PASSWORD_HASH_QUEUE: '0',
     });
+    expect(config.passwordHashing).toEqual({ concurrency: 3, queue: 0 });
     expect(config).toMatchObject({ port: 8080, cookieSecure: false, corsOrigins: ['https://a.example', 'https://b.example'] });
     expect(config.jwt.issuer).toBe('issuer-x');
     expect(config.rateLimit.login).toEqual({ limit: 10, windowSeconds: 300 });
@@ -121,6 +129,10 @@ describe('loadConfig', () => {
     { label: 'a RATE_LIMIT_LOGIN of zero', env: { RATE_LIMIT_LOGIN: '0/1m' }, variable: 'RATE_LIMIT_LOGIN' },
     { label: 'a RATE_LIMIT_LOGIN with a bad window', env: { RATE_LIMIT_LOGIN: '5/whenever' }, variable: 'RATE_LIMIT_LOGIN' },
     { label: 'a bad RATE_LIMIT_AUTH', env: { RATE_LIMIT_AUTH: 'lots' }, variable: 'RATE_LIMIT_AUTH' },
+    { label: 'a PASSWORD_HASH_CONCURRENCY of zero', env: { PASSWORD_HASH_CONCURRENCY: '0' }, variable: 'PASSWORD_HASH_CONCURRENCY' },
+    { label: 'a PASSWORD_HASH_CONCURRENCY that is not a number', env: { PASSWORD_HASH_CONCURRENCY: 'many' }, variable: 'PASSWORD_HASH_CONCURRENCY' },
+    { label: 'a negative PASSWORD_HASH_QUEUE', env: { PASSWORD_HASH_QUEUE: '-1' }, variable: 'PASSWORD_HASH_QUEUE' },
+    { label: 'a fractional PASSWORD_HASH_QUEUE', env: { PASSWORD_HASH_QUEUE: '2.5' }, variable: 'PASSWORD_HASH_QUEUE' },
     { label: 'a DATABASE_URL that is not postgres://', env: { DATABASE_URL: 'mysql://db/auth' }, variable: 'DATABASE_URL' },
     { label: 'an unknown LOG_LEVEL', env: { LOG_LEVEL: 'loud' }, variable: 'LOG_LEVEL' },
     { label: 'a pool of one connection', env: { DATABASE_POOL_SIZE: '1' }, variable: 'DATABASE_POOL_SIZE' },

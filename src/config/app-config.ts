@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDurationSeconds } from './duration';
 
@@ -41,6 +42,8 @@ export interface AppConfig {
   cookieSecure: boolean;
   corsOrigins: string[];
   rateLimit: { enabled: boolean; login: RateLimit; auth: RateLimit };
+  /** argon2 computations run at once, and how many may wait; past that, 503. */
+  passwordHashing: { concurrency: number; queue: number };
   trustProxy: boolean;
   swaggerEnabled: boolean;
   logLevel: string;
@@ -77,6 +80,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (/^(true|1|yes)$/i.test(raw)) return true;
     if (/^(false|0|no)$/i.test(raw)) return false;
     throw new ConfigError(`${name}="${raw}" must be true or false`);
+  };
+  const integer = (name: string, fallback: number, min: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min) {
+      throw new ConfigError(`${name}="${raw}" must be a whole number of at least ${min}`);
+    }
+    return Number(raw);
   };
   const rate = (name: string, fallback: string): RateLimit => {
     const raw = read(name) ?? fallback;
@@ -170,6 +181,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       enabled: bool('RATE_LIMIT_ENABLED', true),
       login: rate('RATE_LIMIT_LOGIN', '5/1m'),
       auth: rate('RATE_LIMIT_AUTH', '30/1m'),
+    },
+    passwordHashing: {
+      concurrency: integer('PASSWORD_HASH_CONCURRENCY', availableParallelism(), 1),
+      queue: integer('PASSWORD_HASH_QUEUE', 64, 0),
     },
     trustProxy: bool('TRUST_PROXY', false),
     swaggerEnabled: bool('SWAGGER_ENABLED', !isProduction),
