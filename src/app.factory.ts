@@ -4,10 +4,11 @@ import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import secureJson from 'secure-json-parse';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
 import { TokenCookies } from './auth/token-cookies';
+import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH, urlTooLong } from './common/http-layer-errors';
+import { assertSafeStrings, parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation.pipe';
 import { REQUEST_ID_HEADER, requestId } from './logging/logging.module';
 import { AppConfig } from './config/app-config';
@@ -24,6 +25,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     genReqId: requestId,
+    // Errors of the router and of Node's HTTP parser get the contract's body too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     abortOnError: false,
@@ -39,6 +43,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   standardResponseHeaders(app.getHttpAdapter().getInstance());
   closeConnectionsWhileDraining(app.getHttpAdapter().getInstance());
   timeRequests(app.getHttpAdapter().getInstance(), app.get(Metrics));
+  refuseUnsafeUrls(app.getHttpAdapter().getInstance());
   await app.register(fastifyCookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -86,10 +91,21 @@ function acceptOnlyJsonBodies(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, undefined);
     try {
-      done(null, secureJson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch {
-      done(Object.assign(new Error('The request body is not valid JSON'), { statusCode: 400 }), undefined);
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
     }
+  });
+}
+
+/** URLs over MAX_URL_LENGTH are 414; NUL and unpaired surrogates in the query string or path are 400, as in bodies. */
+function refuseUnsafeUrls(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', async (request) => {
+    if (request.url.length > MAX_URL_LENGTH) throw urlTooLong();
+  });
+  fastify.addHook('preValidation', async (request) => {
+    assertSafeStrings(request.query, 'The query string');
+    assertSafeStrings(request.params, 'The path');
   });
 }
 

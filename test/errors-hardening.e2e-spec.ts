@@ -1,7 +1,8 @@
 import { createPublicKey, createSecretKey } from 'node:crypto';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { ApiResponse } from './support/api-client';
-import { expectError } from './support/errors-assertions';
+import { expectError, responseText } from './support/errors-assertions';
+import { rawRequest, RawResponse } from './support/raw-http';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, LoggedInClient, registerUser } from './support/users';
 
@@ -100,6 +101,117 @@ describe('errors and hardening', () => {
       expectError(await session.client.patch(ME, undefined, { rawBody, headers: JSON_HEADERS }), 400, 'VALIDATION_FAILED');
       expect((await session.client.get(ME)).body.name).not.toBe('Polluted');
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  });
+
+  describe('strings the database or the validators cannot take (NUL, unpaired surrogates) and deep JSON', () => {
+    const REGISTER = '/api/v1/auth/register';
+    const newEmail = () => `user-${Math.random().toString(36).slice(2)}@example.com`;
+
+    it.each([
+      ['a NUL byte in name', () => ({ email: newEmail(), password: 'a long enough passphrase', name: 'Ann\u0000' })],
+      ['a lone high surrogate in email', () => ({ email: `ann\ud800${newEmail()}`, password: 'a long enough passphrase' })],
+      ['a lone low surrogate in name', () => ({ email: newEmail(), password: 'a long enough passphrase', name: 'Ann \udc00' })],
+      ['a NUL byte in a property name', () => ({ email: newEmail(), password: 'a long enough passphrase', 'na\u0000me': 'Ann' })],
+    ])('answers 400 VALIDATION_FAILED, never 500, to a registration with %s', async (_label, body) => {
+      expectError(await testApp.client().post(REGISTER, body()), 400, 'VALIDATION_FAILED');
+    });
+
+    it.each([
+      ['a NUL byte', 'Ann\u0000'],
+      ['a lone surrogate', 'Ann\ud83d'],
+    ])('answers 400 VALIDATION_FAILED to PATCH /users/me with %s in name, and keeps the name', async (_label, name) => {
+      const before = (await session.client.get(ME)).body.name;
+      expectError(await session.client.patch(ME, { name }), 400, 'VALIDATION_FAILED');
+      expect((await session.client.get(ME)).body.name).toBe(before);
+    });
+
+    it('answers 400 VALIDATION_FAILED to a login whose email holds a lone surrogate', async () => {
+      expectError(await testApp.client().post(LOGIN, { email: 'ann\udfff@example.com', password: 'long enough' }), 400, 'VALIDATION_FAILED');
+    });
+
+    it('still takes a name with a paired surrogate (an emoji)', async () => {
+      const response = await session.client.patch(ME, { name: 'Ann \ud83d\ude00' });
+      expect(response.status).toBe(200);
+      expect(response.body.name).toBe('Ann 😀');
+    });
+
+    // As deep as fits in the 16 KiB body limit.
+    it.each([
+      ['arrays nested 5,000 deep', `{"email":"a@example.com","password":"long enough","name":${'['.repeat(4999)}${']'.repeat(4999)}}`],
+      ['objects nested 2,500 deep', `${'{"a":'.repeat(2500)}1${'}'.repeat(2500)}`],
+    ])('answers 400 VALIDATION_FAILED to JSON %s', async (_kind, rawBody) => {
+      const response = await testApp.client().post(LOGIN, undefined, { rawBody, headers: JSON_HEADERS });
+      expectError(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.message).toMatch(/deeper than 32/);
+    });
+
+    it('refuses JSON 33 levels deep for its depth, and reads 32 levels (then refused by validation)', async () => {
+      const nested = (depth: number) => `{"email":"a@example.com","password":"long enough","x":${'{"a":'.repeat(depth - 1)}1${'}'.repeat(depth - 1)}}`;
+      const tooDeep = await testApp.client().post(LOGIN, undefined, { rawBody: nested(33), headers: JSON_HEADERS });
+      expectError(tooDeep, 400, 'VALIDATION_FAILED');
+      expect(tooDeep.body.message).toMatch(/deeper than 32/);
+      const deepest = await testApp.client().post(LOGIN, undefined, { rawBody: nested(32), headers: JSON_HEADERS });
+      expectError(deepest, 400, 'VALIDATION_FAILED');
+      expect(deepest.body.message).not.toMatch(/deeper than 32/);
+    });
+
+    it.each(['%00', 'abc%00', '%ED%A0%80', '%F0%9F%98', '1234', 'not-a-uuid'])(
+      'answers 400 VALIDATION_FAILED, never 500, to the session id %s in the path',
+      async (id) => {
+        expectError(await session.client.delete(`/api/v1/auth/sessions/${id}`), 400, 'VALIDATION_FAILED');
+      },
+    );
+
+    it.each(['before=%00', 'before=%ED%A0%80', 'limit=%00', 'limit=1%00', 'before=1&x=%00', 'x=%ED%B0%80'])(
+      'answers 400 VALIDATION_FAILED, never 500, to the query string ?%s',
+      async (query) => {
+        expectError(await session.client.get(`/api/v1/users/me/events?${query}`), 400, 'VALIDATION_FAILED');
+      },
+    );
+  });
+
+  describe('errors of the HTTP layer, in the contract body without echoing the request', () => {
+    const MARKER = 'EchoMe';
+
+    function expectRawError(response: RawResponse, status: number, code: string): void {
+      expect(response.status).toBe(status);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      const body = JSON.parse(response.body);
+      expect(body).toEqual({ statusCode: status, error: expect.any(String), code, message: expect.any(String) });
+      expect(response.body).not.toContain(MARKER);
+    }
+
+    it('answers a 100 KB header 431 REQUEST_TOO_LARGE', async () => {
+      const request = `GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${MARKER.repeat(20_000)}\r\n\r\n`;
+      expectRawError(await rawRequest(testApp.url, request), 431, 'REQUEST_TOO_LARGE');
+    });
+
+    it('answers a 5,000-character path parameter 414 REQUEST_TOO_LARGE', async () => {
+      const response = await session.client.delete(`/api/v1/auth/sessions/${MARKER.repeat(1000)}`);
+      expectError(response, 414, 'REQUEST_TOO_LARGE');
+      expect(responseText(response)).not.toContain(MARKER);
+    });
+
+    it('answers a 10 KB query string 414 REQUEST_TOO_LARGE', async () => {
+      const response = await session.client.get(`/api/v1/users/me?q=${MARKER.repeat(1700)}`);
+      expectError(response, 414, 'REQUEST_TOO_LARGE');
+      expect(responseText(response)).not.toContain(MARKER);
+    });
+
+    it('answers a 100 KB URL 414 REQUEST_TOO_LARGE', async () => {
+      const request = `GET /health/live?q=${MARKER.repeat(17_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+      expectRawError(await rawRequest(testApp.url, request), 414, 'REQUEST_TOO_LARGE');
+    });
+
+    it('answers a request that is not HTTP 400 VALIDATION_FAILED', async () => {
+      expectRawError(await rawRequest(testApp.url, `${MARKER} nonsense\r\n\r\n`), 400, 'VALIDATION_FAILED');
+    });
+
+    it('answers a path that is not valid percent-encoding 400 VALIDATION_FAILED', async () => {
+      const response = await testApp.client().delete(`/api/v1/auth/sessions/%ED%A0%80${MARKER}`);
+      expectError(response, 400, 'VALIDATION_FAILED');
+      expect(responseText(response)).not.toContain(MARKER);
     });
   });
 
