@@ -361,6 +361,44 @@ describe('errors and hardening', () => {
         const plain = await corsApp.client().get('/health/live', { headers: { origin: 'https://evil.example.com' } });
         expect(plain.headers.get('access-control-allow-origin')).toBeNull();
       });
+
+      const preflightFor = (origin: string, method: string, path: string) =>
+        corsApp.client().request('OPTIONS', path, {
+          headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'content-type,x-csrf-token' },
+        });
+      const corsHeaders = (response: ApiResponse) => [...response.headers.keys()].filter((name) => name.startsWith('access-control-'));
+      const SESSION_PATH = '/api/v1/auth/sessions/7a6f3b1e-2c4d-4e5f-8a9b-0c1d2e3f4a5b';
+
+      it.each([
+        ['PATCH', ME],
+        ['DELETE', SESSION_PATH],
+      ])('answers a preflight for %s %s from the allowed origin with the methods, headers and Max-Age of the contract', async (method, path) => {
+        const response = await preflightFor('https://app.example.com', method, path);
+        expect(response.status).toBe(204);
+        expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+        expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+        expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, PATCH, DELETE');
+        expect(response.headers.get('access-control-allow-headers')).toBe('Content-Type, Authorization, X-CSRF-Token, X-Token-Transport, X-Request-Id');
+        expect(Number(response.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+      });
+
+      it('exposes X-Request-Id and Retry-After to the allowed origin', async () => {
+        const response = await corsApp.client().get('/health/live', { headers: { origin: 'https://app.example.com' } });
+        expect(response.headers.get('access-control-expose-headers')).toBe('X-Request-Id, Retry-After');
+      });
+
+      it.each([
+        ['PATCH', ME],
+        ['DELETE', SESSION_PATH],
+      ])('sends no CORS header at all to another origin, on a preflight for %s %s or a plain request', async (method, path) => {
+        const response = await preflightFor('https://evil.example.com', method, path);
+        expect(corsHeaders(response)).toEqual([]);
+        expect(response.status).not.toBe(204);
+        const plain = await corsApp.client().get('/health/live', { headers: { origin: 'https://evil.example.com' } });
+        expect(corsHeaders(plain)).toEqual([]);
+        const noOrigin = await corsApp.client().get('/health/live');
+        expect(corsHeaders(noOrigin)).toEqual([]);
+      });
     });
   });
 });
