@@ -99,6 +99,58 @@ describe('users', () => {
     });
   });
 
+  describe('look-alike emails', () => {
+    it.each([
+      ['a zero-width joiner', '\u200d'],
+      ['a zero-width space', '\u200b'],
+      ['a soft hyphen', '\u00ad'],
+      ['a byte-order mark', '\ufeff'],
+      ['a right-to-left override', '\u202e'],
+      ['a left-to-right mark', '\u200e'],
+      ['a word joiner', '\u2060'],
+      ['a control character', '\u0007'],
+      ['a tab', '\t'],
+    ])('refuses an email holding %s with 400 VALIDATION_FAILED on register and login, leaving one account', async (_label, character) => {
+      const victim = await registerUser(testApp);
+      const [local, domain] = victim.email.split('@');
+      const lookAlike = `${local}${character}@${domain}`;
+      const registered = await register({ email: lookAlike, password: TEST_PASSWORD });
+      expect({ status: registered.status, code: registered.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(registered.body.details).toEqual([expect.objectContaining({ field: 'email' })]);
+      const loggedIn = await login(lookAlike, TEST_PASSWORD);
+      expect({ status: loggedIn.status, code: loggedIn.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      const [{ count }] = await testApp.dataSource.query('SELECT count(*)::int AS count FROM users WHERE email LIKE $1', [`${local}%`]);
+      expect(count).toBe(1);
+    });
+
+    it.each([
+      ['a long solidus on an ASCII letter', 'victim\u0338'],
+      ['a combining short stroke on an ASCII letter', 'vict\u0335im'],
+      ['a mark with no letter before it', '\u0301victim'],
+      ['a mark on an ASCII digit', 'victim1\u20e3'],
+    ])('refuses an email holding %s (still a combining mark after NFKC)', async (_label, local) => {
+      const response = await register({ email: `${local}-${randomUUID()}@example.com`, password: TEST_PASSWORD });
+      expect({ status: response.status, code: response.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(response.body.details).toEqual([expect.objectContaining({ field: 'email' })]);
+    });
+
+    it('accepts e + combining acute, which NFKC composes into é, and finds it by the composed form', async () => {
+      const local = `rene\u0301-${randomUUID()}`;
+      const response = await register({ email: `${local}@example.com`, password: TEST_PASSWORD });
+      expect(response.status).toBe(201);
+      expect(response.body.email).toBe(`${local.normalize('NFKC')}@example.com`);
+      expect(response.body.email).toContain('\u00e9');
+      expect((await login(response.body.email, TEST_PASSWORD)).status).toBe(200);
+    });
+
+    it('accepts scripts that need marks on their letters (Devanagari)', async () => {
+      const email = `\u0928\u092e\u0938\u094d\u0924\u0947-${randomUUID()}@example.com`;
+      const response = await register({ email, password: TEST_PASSWORD });
+      expect(response.status).toBe(201);
+      expect((await login(email, TEST_PASSWORD)).status).toBe(200);
+    });
+  });
+
   describe('POST /api/v1/auth/login', () => {
     it('answers a wrong password and an unknown email alike: 401 INVALID_CREDENTIALS with identical bodies', async () => {
       const user = await registerUser(testApp);

@@ -3,19 +3,24 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Trim } from '../../common/transforms';
-import { normalizeEmail } from '../../users/email';
+import { IsUnambiguousEmail, normalizeEmail } from '../../users/email';
 import { IsNotCommonPassword } from '../../users/password-policy';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;
 
-/** Trimmed, NFKC-normalised and lower-cased before validation; a valid address of at most 254 characters. */
-const EmailField = () =>
+/**
+ * Trimmed, NFKC-normalised and lower-cased before validation; a valid address
+ * of at most 254 characters that cannot pass for another one. Every route that
+ * takes an email uses it.
+ */
+export const EmailField = () =>
   applyDecorators(
     ApiProperty({ example: 'ann@example.com', maxLength: 254 }),
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
     IsString(),
     MaxLength(254),
+    IsUnambiguousEmail(),
     IsEmail(),
   );
 
