@@ -56,6 +56,51 @@ describe('passwords', () => {
     });
   });
 
+  describe('passwords of nothing but whitespace', () => {
+    it.each([
+      ['twelve spaces', ' '.repeat(12)],
+      ['tabs, newlines and spaces', '\t \n \t \n \t \n'],
+      ['ideographic spaces (spaces after NFKC)', '\u3000'.repeat(8)],
+      ['no-break spaces (spaces after NFKC)', '\u00a0'.repeat(10)],
+    ])('refuses %s at registration: 400 VALIDATION_FAILED on password, saying why', async (_label, password) => {
+      const response = await register(uniqueEmail(), password);
+      expectError(response, 400, 'VALIDATION_FAILED');
+      const detail = response.body.details.find((item: { field: string }) => item.field === 'password');
+      expect(detail?.messages.join(' ')).toMatch(/whitespace/i);
+    });
+
+    it('refuses an all-whitespace newPassword on POST /users/me/password, and the old password still logs in', async () => {
+      const { client, user } = await logIn(testApp(), 'body');
+      const response = await client.post(`${ME}/password`, { currentPassword: user.password, newPassword: ' '.repeat(16) });
+      expectError(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.details).toEqual([expect.objectContaining({ field: 'newPassword', messages: [expect.stringMatching(/whitespace/i)] })]);
+      expect((await login(user.email, user.password)).status).toBe(200);
+    });
+
+    it('accepts a passphrase with spaces inside and around it', async () => {
+      const email = uniqueEmail();
+      const password = '  a passphrase with spaces  ';
+      expect((await register(email, password)).status).toBe(201);
+      expect((await login(email, password)).status).toBe(200);
+    });
+  });
+
+  describe('a new password equal to the current one', () => {
+    it.each([
+      ['the same text', (password: string) => password],
+      ['the same under NFKC (typed in fullwidth)', (password: string) => password.replace(/[a-z]/g, (letter) => String.fromCharCode(letter.charCodeAt(0) + 0xfee0))],
+    ])('is refused when it is %s: 400 VALIDATION_FAILED saying why, and no session ends', async (_label, sameAs) => {
+      const user = await registerUser(testApp());
+      const { client } = await logIn(testApp(), 'body', user);
+      const other = await logIn(testApp(), 'body', user);
+      const newPassword = sameAs(user.password);
+      const response = await client.post(`${ME}/password`, { currentPassword: user.password, newPassword });
+      expectError(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.details).toEqual([expect.objectContaining({ field: 'newPassword', messages: [expect.stringMatching(/current/i)] })]);
+      expect((await other.client.get(ME)).status).toBe(200);
+    });
+  });
+
   describe('no truncation', () => {
     it('refuses the first 72 characters of a 100-character password (401), and takes the whole one', async () => {
       const email = uniqueEmail();

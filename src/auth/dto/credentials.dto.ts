@@ -4,10 +4,7 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Trim } from '../../common/transforms';
 import { IsUnambiguousEmail, normalizeEmail } from '../../users/email';
-import { IsNotCommonPassword } from '../../users/password-policy';
-
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
+import { NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users/password-policy';
 
 /**
  * Trimmed, NFKC-normalised and lower-cased before validation; a valid address
@@ -24,9 +21,9 @@ export const EmailField = () =>
     IsEmail(),
   );
 
-const PasswordField = (description?: string) =>
+const PasswordField = () =>
   applyDecorators(
-    ApiProperty({ example: 'correct horse battery staple', minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description }),
+    ApiProperty({ example: 'correct horse battery staple', minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX }),
     IsString(),
     Length(PASSWORD_MIN, PASSWORD_MAX),
   );
@@ -43,8 +40,13 @@ export class RegisterDto {
   @EmailField()
   email: string;
 
-  @PasswordField('Not one of the most common passwords')
-  @IsNotCommonPassword()
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    description: 'Not all whitespace, not one of the most common passwords',
+  })
+  @NewPasswordRules()
   password: string;
 
   @ApiPropertyOptional({ example: 'Ann', maxLength: 100 })

@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, MaxLength } from 'class-validator';
-import { IsNotCommonPassword } from '../../users/password-policy';
-import { PASSWORD_MAX, PASSWORD_MIN } from './credentials.dto';
+import { IsString, MaxLength } from 'class-validator';
+import { DiffersFromPassword, NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users/password-policy';
 
 export class ChangePasswordDto {
   @ApiProperty()
@@ -9,10 +8,13 @@ export class ChangePasswordDto {
   @MaxLength(PASSWORD_MAX)
   currentPassword: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: 'Not one of the most common passwords' })
-  @IsString()
-  @Length(PASSWORD_MIN, PASSWORD_MAX)
-  @IsNotCommonPassword()
+  @ApiProperty({
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    description: 'Not all whitespace, not one of the most common passwords, not the current password',
+  })
+  @NewPasswordRules()
+  @DiffersFromPassword('currentPassword')
   newPassword: string;
 }
 
