@@ -1,4 +1,5 @@
 import { Test } from '@nestjs/testing';
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,29 @@ describe('refusing to start', () => {
     };
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(/JWT_(ACCESS|REFRESH)_SECRET/);
+  });
+
+  it('stops the service process in production with HS256 secrets of 36 × a: exit 1, one line naming the variable and how to make a good one', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      DATA_DIR: keysDir(),
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/test',
+      JWT_ALGORITHM: 'HS256',
+      JWT_ACCESS_SECRET: 'a'.repeat(36),
+      JWT_REFRESH_SECRET: secret(),
+    };
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { env, timeout: 30_000 }, (_error, out, err) =>
+        resolve({ code: child.exitCode, stdout: out, stderr: err }),
+      );
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/JWT_ACCESS_SECRET.*openssl rand/);
+    expect(lines[0]).not.toContain('a'.repeat(36));
   });
 
   it('refuses a P-256 key in JWT_KEYS_DIR when JWT_ALGORITHM=EdDSA', async () => {

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
-const SECRET_A = 'a'.repeat(32);
-const SECRET_B = 'b'.repeat(32);
+/** Good secrets: 32 random bytes, as `openssl rand` would give them. */
+const SECRET_A = randomBytes(32).toString('base64url');
+const SECRET_B = randomBytes(32).toString('base64url');
 /** HS256 with these secrets (an omitted one stays unset). */
 function hs256(accessSecret?: string, refreshSecret?: string): Record<string, string> {
   return {
@@ -103,6 +105,34 @@ describe('loadConfig', () => {
     expect(config.rateLimit.login).toEqual({ limit: 10, windowSeconds: 300 });
   });
 
+  it.each([
+    ['base64', randomBytes(32).toString('base64')],
+    ['base64url', randomBytes(32).toString('base64url')],
+    ['hex (64 characters)', randomBytes(32).toString('hex')],
+    ['base64 of 48 bytes', randomBytes(48).toString('base64')],
+  ])('accepts an HS256 secret of random bytes in %s', (_encoding, secret) => {
+    expect(loadConfig(hs256(secret, SECRET_B)).jwt.accessSecret).toBe(secret);
+  });
+
+  it.each([
+    ['36 × a', 'a'.repeat(36)],
+    ['a repeated word', 'secret'.repeat(8)],
+    ['a repeated random-looking unit', 'x7Qp2'.repeat(10)],
+    ['two characters, not periodic', '0110100110010110100101100110100110010110011010010110100110010110'],
+    ['words of low entropy', 'correct horse battery staple 123'],
+    ['a run of neighbouring characters', 'abcdefghijklmnopqrstuvwxyz0123456789'],
+  ])('refuses an HS256 secret that is %s as weak, outside production too, saying how to make a good one', (_label, secret) => {
+    const error = refusal(hs256(secret, SECRET_B));
+    expect(error.message).toContain('JWT_ACCESS_SECRET');
+    expect(error.message).toContain('openssl rand');
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('refuses a weak refresh secret, naming JWT_REFRESH_SECRET', () => {
+    expect(refusal(hs256(SECRET_A, 'b'.repeat(40))).message).toContain('JWT_REFRESH_SECRET');
+  });
+
   it('accepts HS256 with two different secrets of 32 bytes', () => {
     expect(loadConfig(hs256(SECRET_A, SECRET_B)).jwt).toMatchObject({
       algorithm: 'HS256',
@@ -162,7 +192,8 @@ describe('loadConfig', () => {
 
   it.each<{ label: string; env: Record<string, string>; variable: string }>([
     { label: 'missing', env: hs256(), variable: 'JWT_ACCESS_SECRET' },
-    { label: 'weak', env: hs256('password', SECRET_B), variable: 'JWT_ACCESS_SECRET' },
+    { label: 'short', env: hs256('password', SECRET_B), variable: 'JWT_ACCESS_SECRET' },
+    { label: '36 × a', env: hs256('a'.repeat(36), SECRET_B), variable: 'JWT_ACCESS_SECRET' },
     { label: 'equal', env: hs256(SECRET_B, SECRET_B), variable: 'JWT_REFRESH_SECRET' },
   ])('refuses $label HS256 secrets in production, naming $variable', ({ env, variable }) => {
     expect(refusal({ ...PRODUCTION, ...env }).message).toContain(variable);

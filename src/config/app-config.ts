@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDurationSeconds } from './duration';
+import { GENERATE_SECRET_HINT, secretWeakness } from './secret-strength';
 
 export type JwtAlgorithm = 'ES256' | 'EdDSA' | 'HS256';
 
@@ -59,7 +60,6 @@ export class ConfigError extends Error {}
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const MIN_SECRET_BYTES = 32;
 
 export function loadConfig(env: Env = process.env): AppConfig {
   const read = (name: string): string | undefined => {
@@ -122,10 +122,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const refreshSecret = read('JWT_REFRESH_SECRET');
   if (algorithm === 'HS256') {
     for (const [name, secret] of [['JWT_ACCESS_SECRET', accessSecret], ['JWT_REFRESH_SECRET', refreshSecret]] as const) {
-      if (!secret) throw new ConfigError(`${name} is required when JWT_ALGORITHM=HS256`);
-      if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
-        throw new ConfigError(`${name} is too weak: use at least ${MIN_SECRET_BYTES} random bytes`);
-      }
+      if (!secret) throw new ConfigError(`${name} is required when JWT_ALGORITHM=HS256; ${GENERATE_SECRET_HINT}`);
+      const weakness = secretWeakness(secret);
+      if (weakness) throw new ConfigError(`${name} is too weak (${weakness}); ${GENERATE_SECRET_HINT}`);
     }
     if (accessSecret === refreshSecret) {
       throw new ConfigError('JWT_ACCESS_SECRET and JWT_REFRESH_SECRET must differ');
