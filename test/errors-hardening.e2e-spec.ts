@@ -285,6 +285,53 @@ describe('errors and hardening', () => {
       expectInvalidToken(await getMe(`Bearer ${token}`));
     });
 
+    describe('signatures in any but the canonical form (one token, one string)', () => {
+      const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+      const withSignature = (token: string, signature: string) => [...token.split('.').slice(0, 2), signature].join('.');
+      const signatureOf = (token: string) => token.split('.')[2];
+      const sOf = (signature: string) => BigInt(`0x${Buffer.from(signature, 'base64url').subarray(32).toString('hex')}`);
+
+      it.each([
+        ['with "=" padding', (signature: string) => `${signature}==`],
+        ['with one "=" of padding', (signature: string) => `${signature}=`],
+        ['with non-zero trailing bits (the same bytes)', (signature: string) => {
+          const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(signature.at(-1)!);
+          return signature.slice(0, -1) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last | 1];
+        }],
+      ])('answers 401 TOKEN_INVALID to the signature %s', async (_label, change) => {
+        const signature = signatureOf(accessToken);
+        expect(Buffer.from(change(signature), 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(true);
+        expectInvalidToken(await getMe(`Bearer ${withSignature(accessToken, change(signature))}`));
+        expect((await getMe(`Bearer ${accessToken}`)).status).toBe(200);
+      });
+
+      it('answers 401 TOKEN_INVALID to the signature in the standard base64 alphabet (+ and / for - and _)', async () => {
+        let token = accessToken;
+        for (let attempt = 0; attempt < 50 && !/[-_]/.test(signatureOf(token)); attempt++) {
+          token = (await logIn(testApp, 'body', session.user)).login.body.accessToken;
+        }
+        const signature = signatureOf(token);
+        expect(signature).toMatch(/[-_]/);
+        const standard = signature.replace(/-/g, '+').replace(/_/g, '/');
+        expectInvalidToken(await getMe(`Bearer ${withSignature(token, standard)}`));
+        expect((await getMe(`Bearer ${token}`)).status).toBe(200);
+      });
+
+      it('signs ES256 tokens with a low s (s <= n/2) every time', async () => {
+        const tokens = [accessToken];
+        for (let login = 0; login < 12; login++) tokens.push((await logIn(testApp, 'body', session.user)).login.body.accessToken);
+        expect(tokens.filter((token) => sOf(signatureOf(token)) > P256_ORDER / 2n)).toEqual([]);
+      });
+
+      it('answers 401 TOKEN_INVALID to the ES256 signature with s replaced by n - s (high s)', async () => {
+        const signature = Buffer.from(signatureOf(accessToken), 'base64url');
+        const highS = (P256_ORDER - sOf(signatureOf(accessToken))).toString(16).padStart(64, '0');
+        const malleated = Buffer.concat([signature.subarray(0, 32), Buffer.from(highS, 'hex')]).toString('base64url');
+        expectInvalidToken(await getMe(`Bearer ${withSignature(accessToken, malleated)}`));
+        expect((await getMe(`Bearer ${accessToken}`)).status).toBe(200);
+      });
+    });
+
     it('answers 401 to Authorization: Basic', async () => {
       const response = await getMe('Basic eHl6');
       expect(response.status).toBe(401);

@@ -70,6 +70,25 @@ describe.each<SigningMode>([
     expect((await client.get('/api/v1/users/me')).body.email).toBe(user.email);
   });
 
+  it(`refuses ${mode} tokens whose signature is not in canonical base64url or has the wrong length (401 TOKEN_INVALID)`, async () => {
+    const { login } = await logIn(testApp, 'body');
+    const [header, payload, signature] = login.body.accessToken.split('.');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const variants = [
+      `${signature}=`,
+      signature.slice(0, -1) + alphabet[alphabet.indexOf(signature.at(-1)!) | 1],
+      signature.replace(/-/g, '+').replace(/_/g, '/') + (/[-_]/.test(signature) ? '' : '+'),
+      `${signature}AAAA`,
+      signature.slice(0, -4),
+    ];
+    for (const variant of variants) {
+      const response = await testApp.client().get('/api/v1/users/me', { headers: { authorization: `Bearer ${header}.${payload}.${variant}` } });
+      expect({ variant, status: response.status, code: response.body.code }).toEqual({ variant, status: 401, code: 'TOKEN_INVALID' });
+    }
+    const untouched = await testApp.client().get('/api/v1/users/me', { headers: { authorization: `Bearer ${login.body.accessToken}` } });
+    expect(untouched.status).toBe(200);
+  });
+
   it(`publishes ${jwks.length} public key(s) in the JWKS`, async () => {
     const response = await testApp.client().get('/.well-known/jwks.json');
     expect(response.status).toBe(200);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { base64url, decodeJwt, decodeProtectedHeader, JWTPayload, SignJWT } from 'jose';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
+import { withCanonicalSignature } from './jwt-canonical-form';
 import { TokenKind } from './keys/signing-key';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { TOKEN_TYPES, TokenService } from './token.service';
@@ -64,15 +65,16 @@ describe('TokenService', () => {
     return withoutUndefined({ ...base, ...overrides });
   }
 
-  /** A token signed with the service's own key for `kind` (so only what is overridden is wrong). */
-  function forge(
+  /** A token signed with the service's own key for `kind` (so only what is overridden is wrong), with a low ES256 `s` as the service signs. */
+  async function forge(
     kind: TokenKind,
     options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: KeyObject } = {},
   ): Promise<string> {
     const header = { alg: 'ES256', typ: TOKEN_TYPES[kind], kid: ctx.signingKeys.signingKey(kind).kid, ...options.header };
-    return new SignJWT(claims(kind, options.claims))
+    const token = await new SignJWT(claims(kind, options.claims))
       .setProtectedHeader(withoutUndefined(header) as { alg: string })
       .sign(options.key ?? ctx.privateKeys[kind]);
+    return header.alg === 'ES256' ? withCanonicalSignature(token, 'ES256') : token;
   }
 
   const access = () => ({ sub: randomUUID(), sid: randomUUID(), prm: 'access-key', roles: ['user', 'admin'] });
@@ -216,6 +218,12 @@ describe('TokenService', () => {
   it('rejects a refresh+jwt token signed with the access key', async () => {
     const token = await forge('refresh', { header: { kid: ctx.signingKeys.signingKey('access').kid }, key: ctx.privateKeys.access });
     await expect(ctx.tokens.verifyRefresh(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it('rejects its own token re-spelled with "=" padding on the signature, before verifying it', async () => {
+    const { token } = await ctx.tokens.signAccess(access(), inAnHour());
+    await expect(ctx.tokens.verifyAccess(`${token}==`)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verifyAccess(token)).resolves.toBeDefined();
   });
 
   it.each(['garbage', 'a.b.c', '', 'eyJhbGciOiJFUzI1NiJ9..'])('rejects the malformed string %p', async (token) => {

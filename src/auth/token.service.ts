@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { isCanonicalJwt, withCanonicalSignature } from './jwt-canonical-form';
 import { TokenKind } from './keys/signing-key';
 import { SigningKeysService } from './keys/signing-keys.service';
 
@@ -91,12 +92,14 @@ export class TokenService {
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .setJti(randomUUID())
       .sign(key.privateKey);
-    return { token, expiresAt: new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) };
+    return { token: withCanonicalSignature(token, key.alg), expiresAt: new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) };
   }
 
   private async verify(kind: TokenKind, token: string): Promise<SessionClaims & JWTPayload> {
     const { jwt } = this.config;
     const label = kind === 'access' ? 'access token' : 'refresh token';
+    // Only the one spelling we sign is accepted: the verified-token cache and logs key tokens by their text.
+    if (!isCanonicalJwt(token, jwt.algorithm)) throw new AppError('TOKEN_INVALID', `The ${label} is not valid`);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(kind, header), {
