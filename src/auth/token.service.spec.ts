@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base64url, decodeJwt, decodeProtectedHeader, JWTPayload, SignJWT } from 'jose';
+import { base64url, decodeJwt, decodeProtectedHeader, exportJWK, JWTPayload, SignJWT } from 'jose';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { withCanonicalSignature } from './jwt-canonical-form';
@@ -136,6 +136,15 @@ describe('TokenService', () => {
     ['no kid', { kid: undefined }],
   ])('rejects a token with %s', async (_label, header) => {
     const token = await forge('access', { header });
+    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it.each([
+    ['embeds its own key (jwk)', async (publicKey: KeyObject) => ({ jwk: await exportJWK(publicKey) })],
+    ['points to a key elsewhere (jku)', async () => ({ jku: 'https://attacker.example/jwks.json' })],
+  ])('rejects a token signed by another key that %s, with the known kid', async (_label, extraHeader) => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const token = await forge('access', { key: privateKey, header: await extraHeader(publicKey) });
     await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
