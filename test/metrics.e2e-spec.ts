@@ -65,6 +65,7 @@ describe('/metrics', () => {
     expect(valueOf(text, 'auth_db_pool_connections{state="waiting"}')).toBe(0);
     const store = process.env.REDIS_URL ? 'redis' : 'memory';
     expect(valueOf(text, `auth_rate_limit_store{store="${store}"}`)).toBe(1);
+    expect(valueOf(text, 'auth_password_hash_queue_depth')).toBe(0);
   });
 
   it('is documented for operators, apart from the auth routes', async () => {

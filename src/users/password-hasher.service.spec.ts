@@ -1,8 +1,9 @@
 import { loadConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics.service';
 import { PasswordHasher } from './password-hasher.service';
 
 function setup(concurrency: number, queue: number): PasswordHasher {
-  return new PasswordHasher(loadConfig({ PASSWORD_HASH_CONCURRENCY: String(concurrency), PASSWORD_HASH_QUEUE: String(queue) }));
+  return new PasswordHasher(loadConfig({ PASSWORD_HASH_CONCURRENCY: String(concurrency), PASSWORD_HASH_QUEUE: String(queue) }), new Metrics());
 }
 
 describe('PasswordHasher', () => {

@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { AppError } from '../common/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { Metrics } from '../metrics/metrics.service';
 
 /** OWASP's argon2id parameters: m=19456 KiB, t=2, p=1. (`Algorithm` is an ambient const enum: 2 is Argon2id.) */
 const ARGON2ID = { algorithm: 2 as Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -29,10 +30,11 @@ export class PasswordHasher {
    */
   private readonly dummyHash = hash('dummy password for unknown accounts', ARGON2ID);
 
-  constructor(@InjectConfig() config: AppConfig) {
+  constructor(@InjectConfig() config: AppConfig, metrics: Metrics) {
     const { concurrency, queue } = config.passwordHashing;
     this.limit = pLimit(concurrency);
     this.capacity = concurrency + queue;
+    metrics.gauge('auth_password_hash_queue_depth', 'Password hashes and verifications running or waiting', () => this.queueDepth);
   }
 
   /** Hashes and verifications running or waiting (for the `auth_password_hash_queue_depth` gauge). */
