@@ -5,6 +5,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { CacheModule } from './cache/cache.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { Clock, ClockModule } from './common/clock';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -19,6 +20,8 @@ export interface AppOptions {
   logDestination?: DestinationStream;
   /** Feature modules to compose with the service (e2e tests of a feature module use it too). */
   modules?: Array<Type | DynamicModule>;
+  /** The time the service goes by (tests move it forward); the system clock by default. */
+  clock?: Clock;
 }
 
 @Module({})
@@ -28,6 +31,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule.forRoot(options.clock),
         LoggingModule.forRoot(config, options.logDestination),
         MetricsModule.forRoot(config),
         ScheduleModule.forRoot(),

@@ -1,8 +1,13 @@
-import { createPublicKey, createSecretKey } from 'node:crypto';
-import { decodeProtectedHeader, SignJWT } from 'jose';
+import { createPrivateKey, createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withCanonicalSignature } from '../src/auth/jwt-canonical-form';
 import { ApiResponse } from './support/api-client';
+import { decodeToken, signJws } from './support/jws';
 import { expectError, responseText } from './support/errors-assertions';
 import { rawRequest, RawResponse } from './support/raw-http';
+import { freePort } from './support/free-port';
+import { ServiceProcess, serviceEnv, sharedKeysDir } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, LoggedInClient, registerUser } from './support/users';
 
@@ -228,6 +233,38 @@ describe('errors and hardening', () => {
     });
   });
 
+  describe("tokens signed with the service's own access key, one claim wrong", () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    /** The session's own token, re-signed with the access key after `change` (a fresh jti: no cache knows it). */
+    function resigned(change: (header: Record<string, unknown>, claims: Record<string, unknown>) => void): string {
+      const { header, claims } = decodeToken(accessToken);
+      const next = { ...claims, jti: randomUUID() };
+      change(header, next);
+      const key = createPrivateKey(readFileSync(join(testApp.config.jwt.keysDir, 'access.pem')));
+      return withCanonicalSignature(signJws(header, next, key), 'ES256');
+    }
+
+    it('accepts the token re-signed unchanged (the baseline: only the changed claim can be refused)', async () => {
+      expect((await getMe(`Bearer ${resigned(() => undefined)}`)).status).toBe(200);
+    });
+
+    it.each<[string, (header: Record<string, unknown>, claims: Record<string, unknown>) => void, string]>([
+      ['another issuer', (_header, claims) => (claims.iss = 'someone-else'), 'TOKEN_INVALID'],
+      ['another audience', (_header, claims) => (claims.aud = 'another-api'), 'TOKEN_INVALID'],
+      ['no audience', (_header, claims) => delete claims.aud, 'TOKEN_INVALID'],
+      ['typ JWT', (header) => (header.typ = 'JWT'), 'TOKEN_INVALID'],
+      ['typ refresh+jwt', (header) => (header.typ = 'refresh+jwt'), 'TOKEN_INVALID'],
+      ['no exp', (_header, claims) => delete claims.exp, 'TOKEN_INVALID'],
+      ['an nbf in the future', (_header, claims) => (claims.nbf = now() + 600), 'TOKEN_INVALID'],
+      ['an iat in the future', (_header, claims) => Object.assign(claims, { iat: now() + 600, exp: now() + 900 }), 'TOKEN_INVALID'],
+      ['an exp in the past', (_header, claims) => Object.assign(claims, { iat: now() - 600, exp: now() - 300 }), 'TOKEN_EXPIRED'],
+    ])('answers 401 to %s', async (_label, change, code) => {
+      const response = await getMe(`Bearer ${resigned(change)}`);
+      expectError(response, 401, code);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    });
+  });
+
   describe('token problems on GET /api/v1/users/me', () => {
     it('accepts the untouched access token (the baseline of this block)', async () => {
       expect((await getMe(`Bearer ${accessToken}`)).status).toBe(200);
@@ -263,12 +300,9 @@ describe('errors and hardening', () => {
     it('answers 401 TOKEN_INVALID to an HS256 token signed with the JWKS public key as the secret', async () => {
       const { keys } = (await testApp.client().get('/.well-known/jwks.json')).body;
       const pem = createPublicKey({ key: keys[0], format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-      const header = decodeProtectedHeader(accessToken);
-      const claims = decode(accessToken.split('.')[1]);
-      for (const secret of [Buffer.from(pem), Buffer.from(JSON.stringify(keys[0]))]) {
-        const forged = await new SignJWT(claims)
-          .setProtectedHeader({ alg: 'HS256', typ: header.typ, kid: header.kid })
-          .sign(createSecretKey(secret));
+      const { header, claims } = decodeToken(accessToken);
+      for (const secret of [Buffer.from(pem as string), Buffer.from(JSON.stringify(keys[0]))]) {
+        const forged = signJws({ alg: 'HS256', typ: header.typ, kid: header.kid }, claims, createSecretKey(secret));
         expectInvalidToken(await getMe(`Bearer ${forged}`));
       }
     });
@@ -340,13 +374,16 @@ describe('errors and hardening', () => {
     });
 
     it('answers 401 TOKEN_INVALID to a token issued by another instance with other keys', async () => {
-      const otherApp = await startTestApp();
+      // Another deployment, in a process of its own (Passport's strategies are process-wide), on its own embedded database.
+      const keys = sharedKeysDir();
+      const other = await ServiceProcess.start(serviceEnv('', keys.dir), await freePort());
       try {
-        const foreign = await logIn(otherApp, 'body');
+        const foreign = await logIn(other, 'body');
         expect((await foreign.client.get(ME)).status).toBe(200);
         expectInvalidToken(await getMe(`Bearer ${foreign.login.body.accessToken}`));
       } finally {
-        await otherApp.close();
+        await other.stop();
+        keys.remove();
       }
     });
   });

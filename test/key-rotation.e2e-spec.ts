@@ -5,10 +5,9 @@ import { logIn } from './support/users';
 
 const ME = '/api/v1/users/me';
 const JWKS = '/.well-known/jwks.json';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
 
-describe.each(['ES256', 'EdDSA'] as const)('signing key rotation (%s)', (algorithm) => {
+describe.each(['ES256', 'RS256'] as const)('signing key rotation (%s)', (algorithm) => {
   let testApp: TestApp;
   beforeAll(async () => {
     testApp = await startTestApp({ JWT_ALGORITHM: algorithm, ACCESS_TOKEN_TTL: '2s', JWT_CLOCK_TOLERANCE: '0' });
@@ -19,13 +18,15 @@ describe.each(['ES256', 'EdDSA'] as const)('signing key rotation (%s)', (algorit
 
   /** What `npm run keys:rotate -- --activate-in <ms>` does, then the reload every instance does on its own timer. */
   async function rotate(activateInMs: number): Promise<number> {
-    const activatesAt = Date.now() + activateInMs;
+    const activatesAt = testApp.clock.now() + activateInMs;
     rotateKeySet(testApp.config.jwt.keysDir, algorithm, new Date(activatesAt), { access: 2, refresh: 30 * 24 * 3600 });
     await testApp.app.get(SigningKeysService).reload();
     return activatesAt;
   }
 
   it('rotates without logging anyone out: next key published first, new tokens on the new kid, old kid gone once its tokens expired', async () => {
+    // Generating RSA keys takes a while on a busy machine: only the time this test moves on counts.
+    testApp.clock.freeze();
     const before = await logIn(testApp, 'body');
     const oldKid = kidOf(before.login.body.accessToken);
     expect(await jwksKids()).toEqual([oldKid]);
@@ -37,7 +38,7 @@ describe.each(['ES256', 'EdDSA'] as const)('signing key rotation (%s)', (algorit
     const newKid = published.find((kid) => kid !== oldKid)!;
     expect(kidOf((await logIn(testApp, 'body', before.user)).login.body.accessToken)).toBe(oldKid);
 
-    await sleep(activatesAt - Date.now() + 50);
+    testApp.clock.advance(activatesAt - testApp.clock.now() + 50);
     const after = await logIn(testApp, 'body', before.user);
     expect(kidOf(after.login.body.accessToken)).toBe(newKid);
     expect((await after.client.get(ME)).status).toBe(200);
@@ -46,7 +47,7 @@ describe.each(['ES256', 'EdDSA'] as const)('signing key rotation (%s)', (algorit
     expect(refreshed.status).toBe(200);
     expect(kidOf(refreshed.body.accessToken)).toBe(newKid);
 
-    await sleep(activatesAt + 2000 - Date.now() + 50);
+    testApp.clock.advance(activatesAt + 2000 - testApp.clock.now() + 50);
     expect(await jwksKids()).toEqual([newKid]);
   });
 

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { QueryCounter } from './support/query-counter';
+import { ServiceProcess, startSecondInstance } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser } from './support/users';
 
@@ -101,19 +102,20 @@ const twoInstances = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 
 twoInstances('revocation cache across two instances on one PostgreSQL (needs TEST_DATABASE_URL)', () => {
   let a: TestApp;
-  let b: TestApp;
+  // The second instance is a process of its own, as in a deployment (Passport's strategies are process-wide).
+  let b: ServiceProcess;
   beforeAll(async () => {
     a = await startTestApp();
-    b = await startTestApp({}, { sameDatabaseAs: a });
+    b = await startSecondInstance(a);
   });
   afterAll(async () => {
-    await b?.close();
+    await b?.stop();
     await a?.close();
   });
 
   /** The same token, sent to the other instance. */
-  const onInstance = (testApp: TestApp, bearer: string) => {
-    const client = testApp.client();
+  const onInstance = (instance: ServiceProcess, bearer: string) => {
+    const client = instance.client();
     client.bearer = bearer;
     return client;
   };
@@ -186,7 +188,7 @@ twoInstances('revocation cache across two instances on one PostgreSQL (needs TES
     const { login } = await logIn(a, 'body');
     const onB = onInstance(b, login.body.accessToken);
     expect((await onB.get(ME)).status).toBe(200);
-    const admin = new Client({ connectionString: b.config.databaseUrl });
+    const admin = new Client({ connectionString: a.config.databaseUrl });
     await admin.connect();
     try {
       await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'auth-cache-listener' AND datname = current_database()`);

@@ -5,8 +5,6 @@ import { logIn } from './support/users';
 const REFRESH = '/api/v1/auth/refresh';
 const ME = '/api/v1/users/me';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function refresh(testApp: TestApp, refreshToken: string): Promise<ApiResponse> {
   return testApp.client().post(REFRESH, { refreshToken });
 }
@@ -118,7 +116,7 @@ describe('refresh token rotation', () => {
       const first = await bodySession(testApp());
       const second = await refresh(testApp(), first.refreshToken);
       expect(second.status).toBe(200);
-      await sleep(1500);
+      testApp().clock.advance(1500);
       return { first, second: second.body as { accessToken: string; refreshToken: string } };
     }
 
@@ -150,7 +148,7 @@ describe('refresh token rotation', () => {
 
     it('answers 401 TOKEN_EXPIRED once the access token is past exp, and a refresh gives a working pair', async () => {
       const first = await bodySession(testApp());
-      await sleep(3000);
+      testApp().clock.advance(3000);
       expectTokenError(await profile(testApp(), first.accessToken), 'TOKEN_EXPIRED');
       const rotated = await refresh(testApp(), first.refreshToken);
       expect(rotated.status).toBe(200);
@@ -163,7 +161,7 @@ describe('refresh token rotation', () => {
 
     it('extends the refresh token expiry on each refresh', async () => {
       const { login } = await logIn(testApp(), 'body');
-      await sleep(1100);
+      testApp().clock.advance(1100);
       const rotated = await refresh(testApp(), login.body.refreshToken);
       expect(rotated.status).toBe(200);
       expect(Date.parse(rotated.body.session.refreshTokenExpiresAt)).toBeGreaterThan(Date.parse(login.body.session.refreshTokenExpiresAt));
@@ -171,7 +169,7 @@ describe('refresh token rotation', () => {
 
     it('answers 401 TOKEN_EXPIRED to a refresh token left unused past the idle lifetime', async () => {
       const first = await bodySession(testApp());
-      await sleep(4000);
+      testApp().clock.advance(4000);
       expectTokenError(await refresh(testApp(), first.refreshToken), 'TOKEN_EXPIRED');
     });
   });
@@ -181,9 +179,9 @@ describe('refresh token rotation', () => {
 
     it('never lets a refreshed refresh token outlive login time + SESSION_MAX_LIFETIME', async () => {
       const { login } = await logIn(testApp(), 'body');
-      const cap = Date.now() + 3000;
+      const cap = testApp().clock.now() + 3000;
       const rotated = await refresh(testApp(), login.body.refreshToken);
-      await sleep(1100);
+      testApp().clock.advance(1100);
       const rotatedAgain = await refresh(testApp(), rotated.body.refreshToken);
       for (const response of [rotated, rotatedAgain]) {
         expect(response.status).toBe(200);
@@ -193,10 +191,10 @@ describe('refresh token rotation', () => {
 
     it('refuses a refresh once the absolute lifetime is over, however recently the session was refreshed', async () => {
       const first = await bodySession(testApp());
-      await sleep(2000);
+      testApp().clock.advance(2000);
       const rotated = await refresh(testApp(), first.refreshToken);
       expect(rotated.status).toBe(200);
-      await sleep(1500);
+      testApp().clock.advance(1500);
       expectTokenError(await refresh(testApp(), rotated.body.refreshToken), 'TOKEN_EXPIRED');
     });
   });

@@ -63,7 +63,7 @@ async function runJourney(testApp: TestApp): Promise<Journey> {
   const b = await bodyLogin(testApp, user);
   step('delete session b', await bearerClient(testApp, refreshed.body.accessToken).delete(`/api/v1/auth/sessions/${b.sessionId}`, undefined, AS_CLIENT), 204);
 
-  await sleep(1500);
+  testApp.clock.advance(1500);
   step('replay', await testApp.client().post('/api/v1/auth/refresh', { refreshToken: a.refreshToken }, AS_CLIENT), 401, 'REFRESH_TOKEN_REUSED');
 
   const c = await bodyLogin(testApp, user);

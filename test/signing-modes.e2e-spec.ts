@@ -1,13 +1,15 @@
 import { Test } from '@nestjs/testing';
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, JsonWebKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { verify as verifyJwt } from 'jsonwebtoken';
 import { SigningKeysService } from '../src/auth/keys/signing-keys.service';
+import { ClockModule } from '../src/common/clock';
 import { ConfigError, loadConfig } from '../src/config/app-config';
 import { ConfigModule } from '../src/config/config.module';
+import { decodeToken } from './support/jws';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn } from './support/users';
 
@@ -36,7 +38,7 @@ interface SigningMode {
 
 describe.each<SigningMode>([
   { mode: 'ES256', env: {}, jwks: [{ kty: 'EC', crv: 'P-256' }] },
-  { mode: 'EdDSA', env: { JWT_ALGORITHM: 'EdDSA' }, jwks: [{ kty: 'OKP', crv: 'Ed25519' }] },
+  { mode: 'RS256', env: { JWT_ALGORITHM: 'RS256' }, jwks: [{ kty: 'RSA', e: 'AQAB' }] },
   { mode: 'HS256', env: { JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: secret(), JWT_REFRESH_SECRET: secret() }, jwks: [] },
 ])('signing with $mode', ({ mode, env, jwks }) => {
   let testApp: TestApp;
@@ -47,8 +49,8 @@ describe.each<SigningMode>([
 
   it(`signs both tokens with alg ${mode} and their own typ`, async () => {
     const { login } = await logIn(testApp, 'body');
-    expect(decodeProtectedHeader(login.body.accessToken)).toMatchObject({ alg: mode, typ: 'at+jwt' });
-    expect(decodeProtectedHeader(login.body.refreshToken)).toMatchObject({ alg: mode, typ: 'refresh+jwt' });
+    expect(decodeToken(login.body.accessToken).header).toMatchObject({ alg: mode, typ: 'at+jwt' });
+    expect(decodeToken(login.body.refreshToken).header).toMatchObject({ alg: mode, typ: 'refresh+jwt' });
   });
 
   it('logs in, reads the profile and refreshes into a working pair', async () => {
@@ -57,7 +59,7 @@ describe.each<SigningMode>([
 
     const refreshed = await testApp.client().post('/api/v1/auth/refresh', { refreshToken });
     expect(refreshed.status).toBe(200);
-    expect(decodeProtectedHeader(refreshed.body.accessToken).alg).toBe(mode);
+    expect(decodeToken(refreshed.body.accessToken).header.alg).toBe(mode);
     client.bearer = refreshed.body.accessToken;
     const me = await client.get('/api/v1/users/me');
     expect(me.status).toBe(200);
@@ -100,22 +102,29 @@ describe.each<SigningMode>([
   });
 
   if (mode !== 'HS256') {
-    it('issues access tokens that a client verifies with the JWKS alone', async () => {
-      const { login } = await logIn(testApp, 'body');
-      const jwks = createLocalJWKSet((await testApp.client().get('/.well-known/jwks.json')).body);
-      const { payload, protectedHeader } = await jwtVerify(login.body.accessToken, jwks, {
+    /** Verifies `token` as a resource server would: the JWKS key its kid names, with jsonwebtoken. */
+    async function verifyWithJwks(token: string) {
+      const { keys } = (await testApp.client().get('/.well-known/jwks.json')).body as { keys: Array<JsonWebKey & { kid: string }> };
+      const key = keys.find((candidate) => candidate.kid === decodeToken(token).header.kid);
+      if (!key) throw new Error('no JWKS key has the kid of this token');
+      return verifyJwt(token, createPublicKey({ key, format: 'jwk' }), {
+        algorithms: [mode as 'ES256' | 'RS256'],
         issuer: testApp.config.jwt.issuer,
         audience: testApp.config.jwt.audience,
-        typ: 'at+jwt',
+        complete: true,
       });
-      expect(payload.sub).toBe(login.body.user.id);
-      expect(protectedHeader.kid).toBeDefined();
+    }
+
+    it('issues access tokens that a client verifies with the JWKS alone', async () => {
+      const { login } = await logIn(testApp, 'body');
+      const { payload, header } = await verifyWithJwks(login.body.accessToken);
+      expect(payload).toMatchObject({ sub: login.body.user.id });
+      expect(header).toMatchObject({ typ: 'at+jwt', kid: expect.any(String) });
     });
 
     it('does not let the JWKS verify refresh tokens (they use another key)', async () => {
       const { refreshToken } = await logIn(testApp, 'body');
-      const jwks = createLocalJWKSet((await testApp.client().get('/.well-known/jwks.json')).body);
-      await expect(jwtVerify(refreshToken!, jwks)).rejects.toThrow();
+      await expect(verifyWithJwks(refreshToken!)).rejects.toThrow();
     });
   }
 });
@@ -186,14 +195,14 @@ describe('refusing to start', () => {
     expect(lines[0]).not.toContain('a'.repeat(36));
   });
 
-  it('refuses a P-256 key in JWT_KEYS_DIR when JWT_ALGORITHM=EdDSA', async () => {
+  it('refuses a P-256 key in JWT_KEYS_DIR when JWT_ALGORITHM=RS256', async () => {
     const dir = keysDir();
     for (const kind of ['access', 'refresh']) {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       writeFileSync(join(dir, `${kind}.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }));
     }
-    const error = await startupRefusal(() => startTestApp({ JWT_ALGORITHM: 'EdDSA', JWT_KEYS_DIR: dir }));
-    expect(error.message).toMatch(/access\.pem.*EdDSA/);
+    const error = await startupRefusal(() => startTestApp({ JWT_ALGORITHM: 'RS256', JWT_KEYS_DIR: dir }));
+    expect(error.message).toMatch(/access\.pem.*RS256/);
     expect(error.message).not.toContain('\n');
   });
 });
@@ -201,7 +210,7 @@ describe('refusing to start', () => {
 /** The signing keys of `env` booted without the rest of the application. */
 async function bootSigningKeys(env: Record<string, string>): Promise<void> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(loadConfig(env))],
+    imports: [ConfigModule.forRoot(loadConfig(env)), ClockModule.forRoot()],
     providers: [SigningKeysService],
   }).compile();
   try {

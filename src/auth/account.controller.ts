@@ -3,8 +3,8 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import type { FastifyReply } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
 import { CanonicalUuidPipe } from '../common/canonical-uuid.pipe';
-import { AuthService, ClientInfo } from './auth.service';
-import { AuthenticatedUser } from './authenticated-user';
+import { AuthService } from './auth.service';
+import { AuthenticatedUser, ClientInfo } from './authenticated-user';
 import { Client } from './decorators/client-info.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
 import { Roles } from './decorators/roles.decorator';

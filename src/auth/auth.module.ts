@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { UsersModule } from '../users/users.module';
 import { AccountController } from './account.controller';
 import { AuthController } from './auth.controller';
@@ -15,24 +18,37 @@ import { RolesGuard } from './guards/roles.guard';
 import { KeyStore } from './key-store.entity';
 import { KeyStoreService } from './key-store.service';
 import { SessionCleanup } from './session-cleanup.service';
-import { JwksController } from './keys/jwks.controller';
+import { jwtModuleOptions } from './keys/jwt-module-options';
+import { KeysModule } from './keys/keys.module';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { SessionAuthenticator } from './session-authenticator.service';
 import { JwtRefreshStrategy } from './strategies/jwt-refresh.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { TokenCookies } from './token-cookies';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [UsersModule, PassportModule, RateLimitModule, TypeOrmModule.forFeature([KeyStore, AuthEvent])],
-  controllers: [AuthController, AccountController, JwksController],
+  imports: [
+    UsersModule,
+    PassportModule,
+    KeysModule,
+    JwtModule.registerAsync({
+      imports: [KeysModule],
+      inject: [APP_CONFIG, SigningKeysService],
+      useFactory: (config: AppConfig, keys: SigningKeysService) => jwtModuleOptions(config, keys),
+    }),
+    RateLimitModule,
+    TypeOrmModule.forFeature([KeyStore, AuthEvent]),
+  ],
+  controllers: [AuthController, AccountController],
   providers: [
     AuthService,
+    SessionAuthenticator,
     TokenService,
     KeyStoreService,
     SessionCleanup,
     AuthEventsService,
-    SigningKeysService,
     TokenCookies,
     JwtStrategy,
     JwtRefreshStrategy,

@@ -4,27 +4,13 @@ import { AppError } from '../common/error-code';
 import { Metrics } from '../metrics/metrics.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { AuthenticatedUser, RefreshPrincipal, TokenTransport } from './authenticated-user';
+import { AuthenticatedUser, ClientInfo, IssuedSession, RefreshPrincipal } from './authenticated-user';
 import { AuthEventType } from './events/auth-event.entity';
 import { AuthEventPage, AuthEventsService } from './events/auth-events.service';
 import { KeyStore, RevokedReason } from './key-store.entity';
-import { isLive, KeyStoreService } from './key-store.service';
-import { hashKey, KeyPair, newRandomKey, sameHash } from './session-keys';
-import { SignedToken, TokenService } from './token.service';
-
-export interface ClientInfo {
-  userAgent: string | null;
-  ip: string | null;
-}
-
-/** A session's freshly signed pair, as login and refresh hand it out. */
-export interface IssuedSession {
-  user: User;
-  sessionId: string;
-  access: SignedToken;
-  refresh: SignedToken;
-  csrfToken: string;
-}
+import { KeyStoreService } from './key-store.service';
+import { hashKey, KeyPair, newRandomKey } from './session-keys';
+import { TokenService } from './token.service';
 
 /**
  * The flows: credentials, session start, rotation, revocation. Every change is
@@ -92,31 +78,6 @@ export class AuthService {
     const user = await this.users.findById(userId);
     if (!user) throw new AppError('TOKEN_INVALID', 'The account of this token no longer exists');
     return this.issue(user, result.session, result.keys, csrfToken);
-  }
-
-  /** Full check of an access token: signature and claims, then its key against the KeyStore. */
-  async authenticateAccess(token: string, via: TokenTransport): Promise<AuthenticatedUser> {
-    const claims = await this.tokens.verifyAccess(token);
-    const session = await this.keyStore.findState(claims.sid);
-    if (!session) throw await this.missingSessionError(claims.sub);
-    if (session.userId !== claims.sub) throw new AppError('TOKEN_INVALID', 'The access token does not match its session');
-    if (session.status !== 'active' || !isLive(session) || !sameHash(session.accessKeyHash, hashKey(claims.prm))) {
-      throw new AppError('SESSION_REVOKED', 'This session has ended or its tokens were rotated; refresh or sign in again');
-    }
-    return { id: claims.sub, sessionId: claims.sid, roles: claims.roles, via };
-  }
-
-  /** Signature and claims of a refresh token; the KeyStore decides at rotation. */
-  async authenticateRefresh(token: string, via: TokenTransport): Promise<RefreshPrincipal> {
-    const claims = await this.tokens.verifyRefresh(token);
-    return { id: claims.sub, sessionId: claims.sid, refreshKey: claims.prm, via };
-  }
-
-  async assertCsrfToken(sessionId: string, csrfToken: string | undefined): Promise<void> {
-    const session = csrfToken ? await this.keyStore.findState(sessionId) : null;
-    if (!session || !sameHash(session.csrfTokenHash, hashKey(csrfToken!))) {
-      throw new AppError('CSRF_TOKEN_INVALID', "Send this session's CSRF token in the X-CSRF-Token header");
-    }
   }
 
   async logout(principal: { id: string; sessionId: string }, client: ClientInfo): Promise<void> {
@@ -222,12 +183,5 @@ export class AuthService {
       this.tokens.signRefresh({ sub: user.id, sid: session.id, prm: keys.refreshKey }, session.expiresAt),
     ]);
     return { user, sessionId: session.id, access, refresh, csrfToken };
-  }
-
-  /** No row: the user is gone (cascade) or the expired session was cleaned up. */
-  private async missingSessionError(userId: string): Promise<AppError> {
-    return (await this.users.findById(userId))
-      ? new AppError('SESSION_REVOKED', 'This session has ended; sign in again')
-      : new AppError('TOKEN_INVALID', 'The account of this token no longer exists');
   }
 }

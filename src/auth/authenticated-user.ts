@@ -1,3 +1,5 @@
+import type { User } from '../users/user.entity';
+
 /** How a token reached the service: cookie-authenticated unsafe requests need a CSRF token. */
 export type TokenTransport = 'cookie' | 'bearer' | 'body';
 
@@ -21,3 +23,26 @@ export interface RefreshPrincipal {
 }
 
 export type SessionPrincipal = AuthenticatedUser | RefreshPrincipal;
+
+/** Who is asking, as recorded with sessions and security events. */
+export interface ClientInfo {
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** A token with the moment it expires (to the second, as in its `exp`). */
+export interface SignedToken {
+  token: string;
+  expiresAt: Date;
+  /** Seconds from its signing to its expiry (`exp - iat`). */
+  lifetimeSeconds: number;
+}
+
+/** A session's freshly signed pair, as login and refresh hand it out. */
+export interface IssuedSession {
+  user: User;
+  sessionId: string;
+  access: SignedToken;
+  refresh: SignedToken;
+  csrfToken: string;
+}

@@ -7,10 +7,13 @@
  * independent of the JWT library that signs and verifies.
  */
 
-export type SignatureAlgorithm = 'ES256' | 'EdDSA' | 'HS256';
+export type SignatureAlgorithm = 'ES256' | 'RS256' | 'HS256';
 
-/** Raw signature sizes (JWS: ES256 is r || s, 32 bytes each; Ed25519 64 bytes; HMAC-SHA-256 32 bytes). */
-const SIGNATURE_BYTES: Record<SignatureAlgorithm, number> = { ES256: 64, EdDSA: 64, HS256: 32 };
+/**
+ * Raw signature sizes: ES256 is r || s, 32 bytes each; HMAC-SHA-256 32 bytes;
+ * an RS256 signature is as long as the key's modulus, so the caller says.
+ */
+const FIXED_SIGNATURE_BYTES: Partial<Record<SignatureAlgorithm, number>> = { ES256: 64, HS256: 32 };
 
 /** The order n of the P-256 group. */
 const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
@@ -26,13 +29,14 @@ export function isCanonicalBase64url(segment: string): boolean {
 /**
  * Whether `token` is a compact JWS in canonical form for `algorithm`: three
  * canonical base64url segments, a signature of the algorithm's exact length
- * and, for ES256, a low `s` (s <= n/2).
+ * (for RS256, `rsaSignatureBytes`: the modulus length of the key) and, for
+ * ES256, a low `s` (s <= n/2).
  */
-export function isCanonicalJwt(token: string, algorithm: SignatureAlgorithm): boolean {
+export function isCanonicalJwt(token: string, algorithm: SignatureAlgorithm, rsaSignatureBytes?: number): boolean {
   const segments = token.split('.');
   if (segments.length !== 3 || !segments.every(isCanonicalBase64url)) return false;
   const signature = Buffer.from(segments[2], 'base64url');
-  if (signature.length !== SIGNATURE_BYTES[algorithm]) return false;
+  if (signature.length !== (FIXED_SIGNATURE_BYTES[algorithm] ?? rsaSignatureBytes)) return false;
   return algorithm !== 'ES256' || ecdsaS(signature) <= P256_HALF_ORDER;
 }
 

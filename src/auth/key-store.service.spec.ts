@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { CacheModule } from '../cache/cache.module';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
+import { ClockModule } from '../common/clock';
 import { ConnectivityModule } from '../database/connectivity/connectivity.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { dataSourceOptions } from '../database/data-source-options';
@@ -35,6 +36,7 @@ async function setup(env: Record<string, string> = {}) {
       ConfigModule.forRoot(config),
       TypeOrmModule.forRoot({ ...dataSourceOptions(undefined, 'memory://'), migrationsRun: true, retryAttempts: 0 }),
       ConnectivityModule,
+      ClockModule.forRoot(),
       MetricsModule.forRoot(config),
       TypeOrmModule.forFeature([KeyStore]),
       CacheModule,

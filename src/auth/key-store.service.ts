@@ -5,6 +5,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { CacheInvalidation, INVALIDATION_CHANNEL } from '../cache/cache-invalidation.service';
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
+import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { Metrics } from '../metrics/metrics.service';
@@ -62,6 +63,7 @@ export class KeyStoreService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly invalidation: CacheInvalidation,
     private readonly metrics: Metrics,
+    private readonly clock: Clock,
   ) {
     this.stateCache = new ReadThroughCache<SessionState>(invalidation, {
       max: SESSION_CACHE_MAX,
@@ -75,7 +77,7 @@ export class KeyStoreService {
   }
 
   async create(input: NewSession, manager?: EntityManager): Promise<KeyStore> {
-    const now = Date.now();
+    const now = this.clock.now();
     const maxExpiresAt = new Date(now + this.config.sessionMaxLifetimeSeconds * 1000);
     const session = this.sessions.create({
       id: randomUUID(),
@@ -119,7 +121,7 @@ export class KeyStoreService {
     const presentedHash = hashKey(refreshKey);
     const salt = newSalt();
     const keys = deriveNextKeys(refreshKey, salt);
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const idleExpiry = new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000);
     const invalidationKey = InvalidationKeys.session(sessionId);
     const params: unknown[] = [
@@ -160,7 +162,7 @@ export class KeyStoreService {
     return this.inTransaction(manager, async (transaction) => {
       const result = await transaction
         .getRepository(KeyStore)
-        .update({ id: sessionId, status: 'active' }, { status: 'revoked', revokedAt: new Date(), revokedReason: reason });
+        .update({ id: sessionId, status: 'active' }, { status: 'revoked', revokedAt: new Date(this.clock.now()), revokedReason: reason });
       const revoked = (result.affected ?? 0) > 0;
       if (revoked) await this.invalidation.publish(transaction, InvalidationKeys.session(sessionId));
       return revoked;
@@ -179,7 +181,7 @@ export class KeyStoreService {
    * Removes sessions past their idle or absolute expiry, revoked or not;
    * returns how many. Nothing to publish: a cached state carries its expiries.
    */
-  async deleteExpired(now = new Date()): Promise<number> {
+  async deleteExpired(now = new Date(this.clock.now())): Promise<number> {
     const result = await this.sessions
       .createQueryBuilder()
       .delete()
@@ -200,7 +202,7 @@ export class KeyStoreService {
         .getRepository(KeyStore)
         .createQueryBuilder()
         .update(KeyStore)
-        .set({ status: 'revoked', revokedAt: new Date(), revokedReason: reason })
+        .set({ status: 'revoked', revokedAt: new Date(this.clock.now()), revokedReason: reason })
         .where('user_id = :userId AND status = :active', { userId, active: 'active' });
       if (options.keepSessionId) query.andWhere('id <> :keep', { keep: options.keepSessionId });
       const revoked = (await query.execute()).affected ?? 0;
@@ -211,7 +213,7 @@ export class KeyStoreService {
 
   /** Live sessions: active and within both lifetimes, most recently used first. */
   listActive(userId: string): Promise<KeyStore[]> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     return this.sessions
       .createQueryBuilder('session')
       .where('session.userId = :userId AND session.status = :active', { userId, active: 'active' })
@@ -278,6 +280,6 @@ function fromRotatedRow(row: RotatedRow): RotatedSession['session'] {
   };
 }
 
-export function isLive(session: Pick<KeyStore, 'expiresAt' | 'maxExpiresAt'>, now = new Date()): boolean {
+export function isLive(session: Pick<KeyStore, 'expiresAt' | 'maxExpiresAt'>, now: Date): boolean {
   return session.expiresAt.getTime() > now.getTime() && session.maxExpiresAt.getTime() > now.getTime();
 }

@@ -4,8 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../common/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { TokenTransport } from './authenticated-user';
-import { IssuedSession } from './auth.service';
+import { IssuedSession, TokenTransport } from './authenticated-user';
 
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
 
@@ -29,9 +28,8 @@ export class TokenCookies {
   }
 
   set(reply: FastifyReply, session: IssuedSession): void {
-    const seconds = (until: Date) => Math.max(0, Math.floor((until.getTime() - Date.now()) / 1000));
-    const refreshSeconds = seconds(session.refresh.expiresAt);
-    reply.setCookie(this.names.access, session.access.token, this.options('/', true, seconds(session.access.expiresAt)));
+    const refreshSeconds = session.refresh.lifetimeSeconds;
+    reply.setCookie(this.names.access, session.access.token, this.options('/', true, session.access.lifetimeSeconds));
     reply.setCookie(this.names.refresh, session.refresh.token, this.options(REFRESH_COOKIE_PATH, true, refreshSeconds));
     reply.setCookie(this.names.csrf, session.csrfToken, this.options('/', false, refreshSeconds));
   }
@@ -67,6 +65,12 @@ export class TokenCookies {
     }
     const cookie = request.cookies?.[this.names.refresh];
     return cookie ? { token: cookie, via: 'cookie' } : undefined;
+  }
+
+  /** A passport-jwt extractor of the access or refresh cookie. */
+  extractor(kind: 'access' | 'refresh'): (request: FastifyRequest) => string | null {
+    const name = this.names[kind];
+    return (request) => request.cookies?.[name] ?? null;
   }
 
   private options(path: string, httpOnly: boolean, maxAge: number): CookieSerializeOptions {

@@ -1,12 +1,17 @@
+import { JwtModule } from '@nestjs/jwt';
 import { Test } from '@nestjs/testing';
 import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base64url, decodeJwt, decodeProtectedHeader, exportJWK, JWTPayload, SignJWT } from 'jose';
-import { loadConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
+import { decodeToken, encodeSegment, signJws } from '../../test/support/jws';
+import { ClockModule } from '../common/clock';
+import { AppConfig, loadConfig } from '../config/app-config';
+import { APP_CONFIG, ConfigModule } from '../config/config.module';
 import { withCanonicalSignature } from './jwt-canonical-form';
+import { toJwk } from './keys/jwk';
+import { jwtModuleOptions } from './keys/jwt-module-options';
+import { KeysModule } from './keys/keys.module';
 import { TokenKind } from './keys/signing-key';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { TOKEN_TYPES, TokenService } from './token.service';
@@ -15,8 +20,17 @@ async function setup() {
   const keysDir = mkdtempSync(join(tmpdir(), 'token-service-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: keysDir, JWT_KEYS_DIR: keysDir });
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(config)],
-    providers: [SigningKeysService, TokenService],
+    imports: [
+      ConfigModule.forRoot(config),
+      ClockModule.forRoot(),
+      KeysModule,
+      JwtModule.registerAsync({
+        imports: [KeysModule],
+        inject: [APP_CONFIG, SigningKeysService],
+        useFactory: (appConfig: AppConfig, keys: SigningKeysService) => jwtModuleOptions(appConfig, keys),
+      }),
+    ],
+    providers: [TokenService],
   }).compile();
   await moduleRef.init();
   const signingKeys = moduleRef.get(SigningKeysService);
@@ -50,7 +64,7 @@ describe('TokenService', () => {
   afterAll(() => ctx.close());
 
   /** Claims our service would sign; `undefined` in `overrides` removes a claim. */
-  function claims(kind: TokenKind, overrides: Record<string, unknown> = {}): JWTPayload {
+  function claims(kind: TokenKind, overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const base: Record<string, unknown> = {
       iss: ctx.config.jwt.issuer,
       aud: ctx.config.jwt.audience,
@@ -71,9 +85,7 @@ describe('TokenService', () => {
     options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: KeyObject } = {},
   ): Promise<string> {
     const header = { alg: 'ES256', typ: TOKEN_TYPES[kind], kid: ctx.signingKeys.signingKey(kind).kid, ...options.header };
-    const token = await new SignJWT(claims(kind, options.claims))
-      .setProtectedHeader(withoutUndefined(header) as { alg: string })
-      .sign(options.key ?? ctx.privateKeys[kind]);
+    const token = signJws(withoutUndefined(header), claims(kind, options.claims), options.key ?? ctx.privateKeys[kind]);
     return header.alg === 'ES256' ? withCanonicalSignature(token, 'ES256') : token;
   }
 
@@ -83,52 +95,52 @@ describe('TokenService', () => {
   it('verifies an access token it signed and returns its claims', async () => {
     const input = access();
     const { token } = await ctx.tokens.signAccess(input, inAnHour());
-    await expect(ctx.tokens.verifyAccess(token)).resolves.toMatchObject(input);
+    await expect(ctx.tokens.verify('access', token)).resolves.toMatchObject(input);
   });
 
   it('verifies a refresh token it signed and returns its claims', async () => {
     const input = { sub: randomUUID(), sid: randomUUID(), prm: 'refresh-key' };
     const { token } = await ctx.tokens.signRefresh(input, inAnHour());
-    await expect(ctx.tokens.verifyRefresh(token)).resolves.toMatchObject(input);
+    await expect(ctx.tokens.verify('refresh', token)).resolves.toMatchObject(input);
   });
 
   it('signs access tokens with typ at+jwt and the kid of the access key', async () => {
     const { token } = await ctx.tokens.signAccess(access(), inAnHour());
-    expect(decodeProtectedHeader(token)).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: ctx.signingKeys.signingKey('access').kid });
+    expect(decodeToken(token).header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: ctx.signingKeys.signingKey('access').kid });
   });
 
   it('gives an access token the configured lifetime when the session allows it', async () => {
     const { token } = await ctx.tokens.signAccess(access(), inAnHour());
-    const { iat, exp } = decodeJwt(token);
+    const { iat, exp } = decodeToken(token).claims;
     expect(exp! - iat!).toBe(ctx.config.accessTokenTtlSeconds);
   });
 
   it('caps an access token exp at the notAfter it is given', async () => {
     const notAfter = new Date(Date.now() + 60_000);
     const signed = await ctx.tokens.signAccess(access(), notAfter);
-    expect(decodeJwt(signed.token).exp).toBe(Math.floor(notAfter.getTime() / 1000));
+    expect(decodeToken(signed.token).claims.exp).toBe(Math.floor(notAfter.getTime() / 1000));
     expect(signed.expiresAt.getTime()).toBe(Math.floor(notAfter.getTime() / 1000) * 1000);
   });
 
   it('rejects a token whose signature was made by another key presenting the known kid', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const token = await forge('access', { key: privateKey });
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects a token whose signature was tampered with', async () => {
     const { token } = await ctx.tokens.signAccess(access(), inAnHour());
     const [header, payload, signature] = token.split('.');
     const flipped = signature[0] === 'A' ? `B${signature.slice(1)}` : `A${signature.slice(1)}`;
-    await expect(ctx.tokens.verifyAccess(`${header}.${payload}.${flipped}`)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', `${header}.${payload}.${flipped}`)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects a token whose payload was altered after signing', async () => {
     const { token } = await ctx.tokens.signAccess(access(), inAnHour());
     const [header, payload, signature] = token.split('.');
-    const altered = base64url.encode(JSON.stringify({ ...decodeJwt(token), roles: ['admin'] }));
+    const altered = encodeSegment({ ...decodeToken(token).claims, roles: ['admin'] });
     expect(altered).not.toBe(payload);
-    await expect(ctx.tokens.verifyAccess(`${header}.${altered}.${signature}`)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', `${header}.${altered}.${signature}`)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it.each([
@@ -136,35 +148,34 @@ describe('TokenService', () => {
     ['no kid', { kid: undefined }],
   ])('rejects a token with %s', async (_label, header) => {
     const token = await forge('access', { header });
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it.each([
-    ['embeds its own key (jwk)', async (publicKey: KeyObject) => ({ jwk: await exportJWK(publicKey) })],
+    ['embeds its own key (jwk)', async (publicKey: KeyObject) => ({ jwk: toJwk(publicKey) })],
     ['points to a key elsewhere (jku)', async () => ({ jku: 'https://attacker.example/jwks.json' })],
   ])('rejects a token signed by another key that %s, with the known kid', async (_label, extraHeader) => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const token = await forge('access', { key: privateKey, header: await extraHeader(publicKey) });
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects ES384, an algorithm outside the allow-list, even with the known kid', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     const token = await forge('access', { header: { alg: 'ES384' }, key: privateKey });
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects HS256 keyed with the public key (algorithm confusion)', async () => {
     const publicPem = createPublicKey(ctx.privateKeys.access).export({ type: 'spki', format: 'pem' });
-    const token = await forge('access', { header: { alg: 'HS256' }, key: createSecretKey(Buffer.from(publicPem)) });
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    const token = await forge('access', { header: { alg: 'HS256' }, key: createSecretKey(Buffer.from(publicPem as string)) });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects an unsecured token (alg none)', async () => {
     const header = { alg: 'none', typ: 'at+jwt', kid: ctx.signingKeys.signingKey('access').kid };
-    const encode = (part: object) => base64url.encode(JSON.stringify(part));
-    const token = `${encode(header)}.${encode(claims('access'))}.`;
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    const token = `${encodeSegment(header)}.${encodeSegment(claims('access'))}.`;
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it.each([
@@ -172,7 +183,7 @@ describe('TokenService', () => {
     ['missing', { typ: undefined }],
   ])('rejects an access token whose typ is %s', async (_label, header) => {
     const token = await forge('access', { header });
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it.each([
@@ -195,47 +206,47 @@ describe('TokenService', () => {
     ['no roles', { roles: undefined }],
   ])('rejects an access token with %s as TOKEN_INVALID', async (_label, overrides) => {
     const token = await forge('access', { claims: overrides });
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects a token past exp beyond the clock tolerance as TOKEN_EXPIRED', async () => {
     const token = await forge('access', { claims: { iat: now() - 300, exp: now() - 120 } });
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
   });
 
   it('accepts a token past exp by less than JWT_CLOCK_TOLERANCE', async () => {
     expect(ctx.config.jwt.clockToleranceSeconds).toBeGreaterThan(10);
     const token = await forge('access', { claims: { iat: now() - 60, exp: now() - 10 } });
-    await expect(ctx.tokens.verifyAccess(token)).resolves.toMatchObject({ prm: 'session-key' });
+    await expect(ctx.tokens.verify('access', token)).resolves.toMatchObject({ prm: 'session-key' });
   });
 
   it('accepts an iat and nbf in the future by less than JWT_CLOCK_TOLERANCE', async () => {
     const token = await forge('access', { claims: { iat: now() + 10, nbf: now() + 10 } });
-    await expect(ctx.tokens.verifyAccess(token)).resolves.toMatchObject({ prm: 'session-key' });
+    await expect(ctx.tokens.verify('access', token)).resolves.toMatchObject({ prm: 'session-key' });
   });
 
   it('rejects a refresh token given where an access token is expected', async () => {
     const { token } = await ctx.tokens.signRefresh({ sub: randomUUID(), sid: randomUUID(), prm: 'k' }, inAnHour());
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects an access token given where a refresh token is expected', async () => {
     const { token } = await ctx.tokens.signAccess(access(), inAnHour());
-    await expect(ctx.tokens.verifyRefresh(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('refresh', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects a refresh+jwt token signed with the access key', async () => {
     const token = await forge('refresh', { header: { kid: ctx.signingKeys.signingKey('access').kid }, key: ctx.privateKeys.access });
-    await expect(ctx.tokens.verifyRefresh(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('refresh', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('rejects its own token re-spelled with "=" padding on the signature, before verifying it', async () => {
     const { token } = await ctx.tokens.signAccess(access(), inAnHour());
-    await expect(ctx.tokens.verifyAccess(`${token}==`)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
-    await expect(ctx.tokens.verifyAccess(token)).resolves.toBeDefined();
+    await expect(ctx.tokens.verify('access', `${token}==`)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).resolves.toBeDefined();
   });
 
   it.each(['garbage', 'a.b.c', '', 'eyJhbGciOiJFUzI1NiJ9..'])('rejects the malformed string %p', async (token) => {
-    await expect(ctx.tokens.verifyAccess(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(ctx.tokens.verify('access', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 });

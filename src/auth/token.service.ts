@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { errors, JWTHeaderParameters, jwtVerify, JWTPayload, SignJWT } from 'jose';
+import { JwtService } from '@nestjs/jwt';
+import type { Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
+import type { SecretOrKeyProvider } from 'passport-jwt';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { SignedToken } from './authenticated-user';
 import { isCanonicalJwt, withCanonicalSignature } from './jwt-canonical-form';
-import { TokenKind } from './keys/signing-key';
+import { kidOf, verifyOptions } from './keys/jwt-module-options';
+import { SigningKey, TokenKind } from './keys/signing-key';
 import { SigningKeysService } from './keys/signing-keys.service';
 
 export const TOKEN_TYPES: Record<TokenKind, string> = { access: 'at+jwt', refresh: 'refresh+jwt' };
@@ -29,104 +34,157 @@ export interface AccessClaims extends SessionClaims {
 
 export type RefreshClaims = SessionClaims;
 
-export interface SignedToken {
-  token: string;
-  expiresAt: Date;
+type ClaimsOf<K extends TokenKind> = K extends 'access' ? AccessClaims : RefreshClaims;
+
+/**
+ * What passport-jwt needs to verify a token of one kind; the strategies spread
+ * it into their options. (passport-jwt overwrites `algorithms`, `issuer`,
+ * `audience` and `ignoreExpiration` of `jsonWebTokenOptions` with its own
+ * top-level options, undefined or not: they must be given there.)
+ */
+export interface PassportJwtOptions {
+  secretOrKeyProvider: SecretOrKeyProvider;
+  algorithms: VerifyOptions['algorithms'];
+  issuer: string;
+  audience: string;
+  ignoreExpiration: boolean;
+  jsonWebTokenOptions: VerifyOptions;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const VERIFIED_TOKENS_MAX = 50_000;
 
-/** Encodes, decodes and validates JWTs: the only code that signs. */
+const LABELS: Record<TokenKind, string> = { access: 'access token', refresh: 'refresh token' };
+
+/**
+ * Encodes, decodes and validates JWTs, through @nestjs/jwt's JwtService (the
+ * only code that signs). Verification is shared with the Passport strategies:
+ * they take the key lookup and jsonwebtoken's options from here, let
+ * passport-jwt check the signature, and hand the decoded token back to
+ * `claims()` for what jsonwebtoken does not check: `typ`, the required claims
+ * and their form, and the times (`exp`, `nbf`, `iat`) against the injected
+ * clock, within JWT_CLOCK_TOLERANCE.
+ */
 @Injectable()
 export class TokenService {
   /**
    * Access tokens whose signature and claims were verified, keyed by the exact
-   * token string, each kept until its `exp` (plus the clock tolerance). It
-   * spares repeated signature checks only: the KeyStore check still runs on
-   * every request.
+   * token string (only the canonical spelling of a token is accepted), each
+   * kept until its `exp` plus the clock tolerance. It spares repeated
+   * signature checks only: the KeyStore check still runs on every request.
    */
   private readonly verifiedAccessTokens = new LRUCache<string, AccessClaims>({ max: VERIFIED_TOKENS_MAX, ttlAutopurge: false });
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   signAccess(claims: { sub: string; sid: string; prm: string; roles: string[] }, notAfter: Date): Promise<SignedToken> {
-    const expiresAt = earlier(new Date(Date.now() + this.config.accessTokenTtlSeconds * 1000), notAfter);
+    const expiresAt = Math.min(this.clock.now() + this.config.accessTokenTtlSeconds * 1000, notAfter.getTime());
     return this.sign('access', { sid: claims.sid, prm: claims.prm, roles: claims.roles }, claims.sub, expiresAt);
   }
 
   /** Refresh tokens expire with their session's idle expiry (already capped by its absolute lifetime). */
   signRefresh(claims: { sub: string; sid: string; prm: string }, expiresAt: Date): Promise<SignedToken> {
-    return this.sign('refresh', { sid: claims.sid, prm: claims.prm }, claims.sub, expiresAt);
+    return this.sign('refresh', { sid: claims.sid, prm: claims.prm }, claims.sub, expiresAt.getTime());
   }
 
-  async verifyAccess(token: string): Promise<AccessClaims> {
-    const cached = this.verifiedAccessTokens.get(token);
-    if (cached) return cached;
-    const payload = await this.verify('access', token);
-    if (!Array.isArray(payload.roles) || !payload.roles.every((role) => typeof role === 'string')) {
-      throw new AppError('TOKEN_INVALID', 'The access token has no valid roles claim');
-    }
-    const claims = payload as unknown as AccessClaims;
-    const validForMs = (claims.exp + this.config.jwt.clockToleranceSeconds) * 1000 - Date.now();
-    if (validForMs > 0) this.verifiedAccessTokens.set(token, claims, { ttl: validForMs });
-    return claims;
-  }
-
-  verifyRefresh(token: string): Promise<RefreshClaims> {
-    return this.verify('refresh', token) as Promise<RefreshClaims>;
-  }
-
-  private async sign(kind: TokenKind, claims: JWTPayload, sub: string, expiresAt: Date): Promise<SignedToken> {
-    const key = this.keys.signingKey(kind);
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: key.alg, typ: TOKEN_TYPES[kind], kid: key.kid })
-      .setIssuer(this.config.jwt.issuer)
-      .setAudience(this.config.jwt.audience)
-      .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .setJti(randomUUID())
-      .sign(key.privateKey);
-    return { token: withCanonicalSignature(token, key.alg), expiresAt: new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) };
-  }
-
-  private async verify(kind: TokenKind, token: string): Promise<SessionClaims & JWTPayload> {
-    const { jwt } = this.config;
-    const label = kind === 'access' ? 'access token' : 'refresh token';
-    // Only the one spelling we sign is accepted: the verified-token cache and logs key tokens by their text.
-    if (!isCanonicalJwt(token, jwt.algorithm)) throw new AppError('TOKEN_INVALID', `The ${label} is not valid`);
-    let payload: JWTPayload;
+  /** Verifies a token of `kind` outside Passport (a WebSocket handshake, a job): the same checks as the strategies. */
+  async verify<K extends TokenKind>(kind: K, token: string): Promise<ClaimsOf<K>> {
+    this.keyFor(kind, token);
+    let decoded: Jwt;
     try {
-      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(kind, header), {
-        algorithms: [jwt.algorithm],
-        typ: TOKEN_TYPES[kind],
-        issuer: jwt.issuer,
-        audience: jwt.audience,
-        clockTolerance: jwt.clockToleranceSeconds,
-        requiredClaims: ['sub', 'sid', 'prm', 'jti', 'iat', 'exp'],
-        // Makes jose refuse an `iat` in the future; no token of ours outlives its session's absolute lifetime.
-        maxTokenAge: kind === 'access' ? this.config.accessTokenTtlSeconds : this.config.sessionMaxLifetimeSeconds,
-      }));
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      if (error instanceof errors.JWTExpired) throw new AppError('TOKEN_EXPIRED', `The ${label} has expired`);
-      throw new AppError('TOKEN_INVALID', `The ${label} is not valid`);
+      decoded = await this.jwt.verifyAsync<Jwt>(token);
+    } catch {
+      throw new AppError('TOKEN_INVALID', `The ${LABELS[kind]} is not valid`);
     }
-    const { sub, sid, prm, jti } = payload;
-    if (!isUuid(sub) || !isUuid(sid) || typeof prm !== 'string' || !prm || typeof jti !== 'string') {
-      throw new AppError('TOKEN_INVALID', `The ${label} has malformed claims`);
-    }
-    return payload as SessionClaims & JWTPayload;
+    return this.claims(kind, decoded);
   }
 
-  private keyFor(kind: TokenKind, header: JWTHeaderParameters) {
-    const key = this.keys.verificationKey(kind, header.kid);
-    if (!key) throw new AppError('TOKEN_INVALID', 'The token was not signed by a known key');
+  /** The key lookup and jsonwebtoken options for a passport-jwt strategy of `kind`. */
+  passportOptions(kind: TokenKind): PassportJwtOptions {
+    const { algorithms, issuer, audience, ignoreExpiration, ...jsonWebTokenOptions } = verifyOptions(this.config);
+    return {
+      algorithms,
+      issuer: issuer as string,
+      audience: audience as string,
+      ignoreExpiration: ignoreExpiration!,
+      jsonWebTokenOptions,
+      secretOrKeyProvider: (_request, rawToken, done) => {
+        try {
+          // jsonwebtoken verifies with a KeyObject; passport-jwt's types only know strings and Buffers.
+          done(null, this.keyFor(kind, rawToken as string).verifyKey as unknown as Buffer);
+        } catch (error) {
+          done(error);
+        }
+      },
+    };
+  }
+
+  /**
+   * The claims of a token whose signature jsonwebtoken verified (decoded with
+   * `complete: true`), checked for everything else a token of `kind` must be.
+   */
+  claims<K extends TokenKind>(kind: K, decoded: Jwt): ClaimsOf<K> {
+    const label = LABELS[kind];
+    const invalid = (reason: string) => new AppError('TOKEN_INVALID', `The ${label} ${reason}`);
+    if (decoded.header.typ !== TOKEN_TYPES[kind]) throw invalid('is not of this kind');
+    const payload = decoded.payload as JwtPayload;
+    const { sub, sid, prm, jti, iat, exp, nbf } = payload;
+    if (!isUuid(sub) || !isUuid(sid) || typeof prm !== 'string' || !prm || typeof jti !== 'string' || !jti) {
+      throw invalid('has malformed claims');
+    }
+    if (typeof exp !== 'number' || typeof iat !== 'number' || (nbf !== undefined && typeof nbf !== 'number')) {
+      throw invalid('has malformed times');
+    }
+    const now = this.clock.nowSeconds();
+    const tolerance = this.config.jwt.clockToleranceSeconds;
+    if (iat > now + tolerance || (nbf !== undefined && nbf > now + tolerance)) throw invalid('is not valid yet');
+    // No token of ours outlives its kind's longest lifetime, whatever its exp says.
+    const longest = kind === 'access' ? this.config.accessTokenTtlSeconds : this.config.sessionMaxLifetimeSeconds;
+    if (exp <= now - tolerance || now - iat > longest + tolerance) throw new AppError('TOKEN_EXPIRED', `The ${label} has expired`);
+    if (kind === 'access' && !isStringArray(payload.roles)) throw invalid('has no valid roles claim');
+    return payload as ClaimsOf<K>;
+  }
+
+  /** The claims of an access token verified before, while it is still within its lifetime. */
+  cachedAccessClaims(token: string): AccessClaims | undefined {
+    const claims = this.verifiedAccessTokens.get(token);
+    if (claims && claims.exp + this.config.jwt.clockToleranceSeconds > this.clock.nowSeconds()) return claims;
+    return undefined;
+  }
+
+  rememberAccessClaims(token: string, claims: AccessClaims): void {
+    const validForMs = (claims.exp + this.config.jwt.clockToleranceSeconds) * 1000 - this.clock.now();
+    if (validForMs > 0) this.verifiedAccessTokens.set(token, claims, { ttl: validForMs });
+  }
+
+  private async sign(kind: TokenKind, claims: Record<string, unknown>, sub: string, expiresAtMs: number): Promise<SignedToken> {
+    const key = this.keys.signingKey(kind);
+    const iat = this.clock.nowSeconds();
+    const exp = Math.floor(expiresAtMs / 1000);
+    const token = await this.jwt.signAsync(
+      { ...claims, iat, exp },
+      { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, typ: TOKEN_TYPES[kind], kid: key.kid }, subject: sub, jwtid: randomUUID() },
+    );
+    return { token: withCanonicalSignature(token, key.alg), expiresAt: new Date(exp * 1000), lifetimeSeconds: Math.max(0, exp - iat) };
+  }
+
+  /**
+   * The key that verifies `token` as a token of `kind`: refused before any
+   * signature check when the token is not in canonical form or names no key of
+   * its kind (an access key never verifies a refresh token, nor the reverse).
+   */
+  private keyFor(kind: TokenKind, token: string): SigningKey {
+    const invalid = new AppError('TOKEN_INVALID', `The ${LABELS[kind]} is not valid`);
+    const key = this.keys.verificationKey(kind, kidOf(token));
+    if (!key) throw invalid;
+    // Only the one spelling we sign is accepted: the verified-token cache and logs key tokens by their text.
+    if (!isCanonicalJwt(token, key.alg, key.signatureBytes)) throw invalid;
     return key;
   }
 }
@@ -135,6 +193,6 @@ function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
 }
 
-function earlier(a: Date, b: Date): Date {
-  return a.getTime() <= b.getTime() ? a : b;
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }

@@ -147,7 +147,7 @@ describe('loadConfig', () => {
     { label: 'a bad duration', env: { ACCESS_TOKEN_TTL: 'soon' }, variable: 'ACCESS_TOKEN_TTL' },
     { label: 'a negative duration', env: { JWT_CLOCK_TOLERANCE: '-5s' }, variable: 'JWT_CLOCK_TOLERANCE' },
     { label: 'an access TTL of zero', env: { ACCESS_TOKEN_TTL: '0' }, variable: 'ACCESS_TOKEN_TTL' },
-    { label: 'an unknown JWT_ALGORITHM', env: { JWT_ALGORITHM: 'RS256' }, variable: 'JWT_ALGORITHM' },
+    { label: 'an unknown JWT_ALGORITHM', env: { JWT_ALGORITHM: 'EdDSA' }, variable: 'JWT_ALGORITHM' },
     { label: 'JWT_ALGORITHM none', env: { JWT_ALGORITHM: 'none' }, variable: 'JWT_ALGORITHM' },
     { label: 'HS256 without an access secret', env: hs256(undefined, SECRET_B), variable: 'JWT_ACCESS_SECRET' },
     { label: 'HS256 without a refresh secret', env: hs256(SECRET_A), variable: 'JWT_REFRESH_SECRET' },

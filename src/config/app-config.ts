@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseDurationSeconds } from './duration';
 import { GENERATE_SECRET_HINT, secretWeakness } from './secret-strength';
 
-export type JwtAlgorithm = 'ES256' | 'EdDSA' | 'HS256';
+export type JwtAlgorithm = 'ES256' | 'RS256' | 'HS256';
 
 export interface RateLimit {
   limit: number;
@@ -115,8 +115,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = resolve(read('DATA_DIR') ?? '.data');
 
   const algorithm = (read('JWT_ALGORITHM') ?? 'ES256') as JwtAlgorithm;
-  if (!['ES256', 'EdDSA', 'HS256'].includes(algorithm)) {
-    throw new ConfigError(`JWT_ALGORITHM="${algorithm}" must be ES256, EdDSA or HS256`);
+  if (!['ES256', 'RS256', 'HS256'].includes(algorithm)) {
+    throw new ConfigError(`JWT_ALGORITHM="${algorithm}" must be ES256, RS256 or HS256`);
   }
   const accessSecret = read('JWT_ACCESS_SECRET');
   const refreshSecret = read('JWT_REFRESH_SECRET');

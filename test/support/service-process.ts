@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateMissingKeys } from '../../src/auth/keys/key-set';
 import { ApiClient } from './api-client';
+import { freePort } from './free-port';
+import type { TestApp } from './test-app';
 
 const ROOT = resolve(__dirname, '..', '..');
 const READY_TIMEOUT_MS = 60_000;
@@ -108,7 +110,7 @@ export function sharedKeysDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Environment of a quiet instance without rate limits, on `databaseUrl`, with its data under a fresh folder. */
+/** Environment of a quiet instance without rate limits, on `databaseUrl` ('' for an embedded database of its own), with its data under a fresh folder. */
 export function serviceEnv(databaseUrl: string, keysDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test',
@@ -119,4 +121,20 @@ export function serviceEnv(databaseUrl: string, keysDir: string, extra: Record<s
     DATABASE_URL: databaseUrl,
     ...extra,
   };
+}
+
+/**
+ * Another instance of `first`'s deployment, as a process: the same PostgreSQL
+ * database, signing keys and Redis keys (needs TEST_DATABASE_URL: an embedded
+ * database belongs to one process).
+ */
+export async function startSecondInstance(first: TestApp): Promise<ServiceProcess> {
+  if (!first.config.databaseUrl) throw new Error('Two instances on one database need TEST_DATABASE_URL (a PostgreSQL server)');
+  const env = serviceEnv(first.config.databaseUrl, first.config.jwt.keysDir, {
+    REDIS_KEY_PREFIX: first.config.redisKeyPrefix,
+    ...(first.config.redisUrl ? { REDIS_URL: first.config.redisUrl } : {}),
+  });
+  const instance = await ServiceProcess.start(env, await freePort());
+  await instance.waitUntilReady();
+  return instance;
 }

@@ -9,7 +9,8 @@ import { createApp } from '../../src/app.factory';
 import type { AppOptions } from '../../src/app.module';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { ApiClient } from './api-client';
-import { createTestDatabase, TestDatabase } from './test-database';
+import { TestClock } from './test-clock';
+import { createTestDatabase } from './test-database';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -17,6 +18,8 @@ export interface TestApp {
   url: string;
   config: AppConfig;
   dataSource: DataSource;
+  /** The app's clock: `clock.advance(ms)` lets lifetimes pass without sleeping. */
+  clock: TestClock;
   /** A client with an empty cookie jar. */
   client(): ApiClient;
   close(): Promise<void>;
@@ -32,11 +35,6 @@ const TEST_ENV: Record<string, string> = {
 export interface TestAppOptions {
   /** Where the app's log lines go (set LOG_LEVEL in `env` to see any). */
   logDestination?: DestinationStream;
-  /**
-   * Another instance on the same PostgreSQL database as this one (needs
-   * TEST_DATABASE_URL: an embedded database belongs to one process).
-   */
-  sameDatabaseAs?: TestApp;
   /** Feature modules to compose with the service, as AppModule's `modules` option does. */
   modules?: AppOptions['modules'];
 }
@@ -48,15 +46,13 @@ export interface TestAppOptions {
  */
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'auth-test-'));
-  const database = options.sameDatabaseAs ? sharedDatabase(options.sameDatabaseAs) : await createTestDatabase();
-  // Each app gets its own Redis keys unless the test shares them on purpose (several instances).
+  const database = await createTestDatabase();
+  // Each app gets its own Redis keys (a second instance of it shares them: startSecondInstance).
   const redisKeyPrefix = `test-${randomBytes(6).toString('hex')}:`;
   const config = loadConfig({
     ...TEST_ENV,
     DATA_DIR: dataDir,
-    // Instances of one deployment share their signing keys.
-    ...(options.sameDatabaseAs ? { JWT_KEYS_DIR: options.sameDatabaseAs.config.jwt.keysDir } : {}),
-    REDIS_KEY_PREFIX: options.sameDatabaseAs?.config.redisKeyPrefix ?? redisKeyPrefix,
+    REDIS_KEY_PREFIX: redisKeyPrefix,
     // CI sets REDIS_URL for the PostgreSQL run: every app then uses Redis as it would in production.
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
@@ -64,9 +60,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   });
   if (!database.databaseUrl) config.embeddedDatabaseDir = 'memory://';
 
+  const clock = new TestClock();
   let app: NestFastifyApplication | undefined;
   try {
-    app = await createApp(config, { logDestination: options.logDestination, modules: options.modules });
+    app = await createApp(config, { logDestination: options.logDestination, modules: options.modules, clock });
     // listen() runs the init hooks, so a bad key file fails here, after the database is open.
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
@@ -82,6 +79,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     url,
     config,
     dataSource: started.get(DataSource),
+    clock,
     client: () => new ApiClient(url),
     close: async () => {
       await started.close();
@@ -89,12 +87,6 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-function sharedDatabase(first: TestApp): TestDatabase {
-  if (!first.config.databaseUrl) throw new Error('Two instances on one database need TEST_DATABASE_URL (a PostgreSQL server)');
-  // The first instance drops it when it closes.
-  return { databaseUrl: first.config.databaseUrl, drop: async () => undefined };
 }
 
 /** Starts an app with `env` for the enclosing describe block and closes it afterwards. */

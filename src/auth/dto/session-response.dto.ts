@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
-import { IssuedSession } from '../auth.service';
-import { TokenTransport } from '../authenticated-user';
+import { IssuedSession, TokenTransport } from '../authenticated-user';
 
 class SessionInfoDto {
   @ApiProperty({ format: 'uuid' })
@@ -51,7 +50,7 @@ export class SessionResponseDto {
       tokenType: 'Bearer',
       accessToken: issued.access.token,
       refreshToken: issued.refresh.token,
-      expiresIn: Math.max(0, Math.floor((issued.access.expiresAt.getTime() - Date.now()) / 1000)),
+      expiresIn: issued.access.lifetimeSeconds,
     };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AppError } from '../../common/error-code';
-import { ClientInfo } from '../auth.service';
+import { ClientInfo } from '../authenticated-user';
 import type { StatementPart } from '../key-store.service';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
 

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AuthService } from '../auth.service';
+import { SessionAuthenticator } from '../session-authenticator.service';
 import { SessionPrincipal } from '../authenticated-user';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -12,13 +12,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
+  constructor(private readonly sessions: SessionAuthenticator) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
     const principal = request.user;
     if (!principal || principal.via !== 'cookie' || SAFE_METHODS.has(request.method)) return true;
-    await this.auth.assertCsrfToken(principal.sessionId, csrfHeader(request));
+    await this.sessions.assertCsrfToken(principal.sessionId, csrfHeader(request));
     return true;
   }
 }

@@ -1,13 +1,17 @@
 import { ExecutionContext } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { Test } from '@nestjs/testing';
+import { JsonWebTokenError } from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
+import passport, { Strategy } from 'passport';
 import { AppError } from '../../common/error-code';
-import { AuthService } from '../auth.service';
 import { SessionPrincipal } from '../authenticated-user';
 import { Public } from '../decorators/public.decorator';
 import { Roles } from '../decorators/roles.decorator';
-import { JwtStrategy } from '../strategies/jwt.strategy';
+import { SessionAuthenticator } from '../session-authenticator.service';
+import { JWT_STRATEGY } from '../strategies/strategy-names';
+import { TokenCookies } from '../token-cookies';
+import { AccessClaims, TokenService } from '../token.service';
 import { CsrfGuard } from './csrf.guard';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { RolesGuard } from './roles.guard';
@@ -45,20 +49,39 @@ function principal(via: SessionPrincipal['via'], roles: string[] = ['user']): Se
   return { id: randomUUID(), sessionId: randomUUID(), roles, via };
 }
 
+/** Stands in for the `jwt` strategy in Passport's registry: answers what the test tells it to. */
+class ScriptedStrategy extends Strategy {
+  outcome: { user: SessionPrincipal } | { info: unknown } = { info: undefined };
+
+  override authenticate(): void {
+    if ('user' in this.outcome) this.success(this.outcome.user);
+    else this.fail(this.outcome.info as never);
+  }
+}
+
 async function setup() {
-  const auth = { assertCsrfToken: jest.fn<Promise<void>, [string, string | undefined]>().mockResolvedValue(undefined) };
-  const strategy = { validate: jest.fn<Promise<SessionPrincipal>, [unknown]>() };
+  const sessions = {
+    authenticateAccess: jest.fn<Promise<SessionPrincipal>, [AccessClaims, string]>(),
+    assertCsrfToken: jest.fn<Promise<void>, [string, string | undefined]>().mockResolvedValue(undefined),
+  };
+  const cookies = { accessToken: jest.fn<{ token: string; via: string } | undefined, [unknown]>() };
+  const tokens = { cachedAccessClaims: jest.fn<AccessClaims | undefined, [string]>() };
+  const strategy = new ScriptedStrategy();
+  passport.use(JWT_STRATEGY, strategy);
   const moduleRef = await Test.createTestingModule({
     providers: [
       JwtAuthGuard,
       RolesGuard,
       CsrfGuard,
-      { provide: AuthService, useValue: auth },
-      { provide: JwtStrategy, useValue: strategy },
+      { provide: SessionAuthenticator, useValue: sessions },
+      { provide: TokenCookies, useValue: cookies },
+      { provide: TokenService, useValue: tokens },
     ],
   }).compile();
   return {
-    auth,
+    sessions,
+    cookies,
+    tokens,
     strategy,
     jwtGuard: moduleRef.get(JwtAuthGuard),
     rolesGuard: moduleRef.get(RolesGuard),
@@ -67,32 +90,57 @@ async function setup() {
 }
 
 describe('JwtAuthGuard', () => {
-  it('lets a @Public() handler through without asking the access-token strategy', async () => {
-    const { jwtGuard, strategy } = await setup();
+  it('lets a @Public() handler through without looking for a token', async () => {
+    const { jwtGuard, cookies } = await setup();
     await expect(jwtGuard.canActivate(contextFor(FixtureController, 'open'))).resolves.toBe(true);
-    expect(strategy.validate).not.toHaveBeenCalled();
+    expect(cookies.accessToken).not.toHaveBeenCalled();
   });
 
-  it('lets every handler of a @Public() controller through without asking the strategy', async () => {
-    const { jwtGuard, strategy } = await setup();
+  it('lets every handler of a @Public() controller through without looking for a token', async () => {
+    const { jwtGuard, cookies } = await setup();
     await expect(jwtGuard.canActivate(contextFor(PublicFixtureController, 'anything'))).resolves.toBe(true);
-    expect(strategy.validate).not.toHaveBeenCalled();
+    expect(cookies.accessToken).not.toHaveBeenCalled();
   });
 
-  it('authenticates a handler without @Public() and sets the principal on the request', async () => {
-    const { jwtGuard, strategy } = await setup();
+  it('answers TOKEN_MISSING to a protected handler without a token', async () => {
+    const { jwtGuard, cookies } = await setup();
+    cookies.accessToken.mockReturnValue(undefined);
+    await expect(jwtGuard.canActivate(contextFor(FixtureController, 'closed'))).rejects.toMatchObject({ code: 'TOKEN_MISSING' });
+  });
+
+  it('answers a token verified before from the cache, checking its session, without Passport', async () => {
+    const { jwtGuard, cookies, tokens, sessions, strategy } = await setup();
     const user = principal('bearer');
-    strategy.validate.mockResolvedValue(user);
+    const claims = { sub: user.id, sid: user.sessionId } as AccessClaims;
+    cookies.accessToken.mockReturnValue({ token: 'cached-token', via: 'bearer' });
+    tokens.cachedAccessClaims.mockReturnValue(claims);
+    sessions.authenticateAccess.mockResolvedValue(user);
+    strategy.outcome = { info: new JsonWebTokenError('Passport must not run') };
     const context = contextFor(FixtureController, 'closed');
     await expect(jwtGuard.canActivate(context)).resolves.toBe(true);
-    const request = context.switchToHttp().getRequest<FakeRequest>();
-    expect(strategy.validate).toHaveBeenCalledWith(request);
-    expect(request.user).toBe(user);
+    expect(sessions.authenticateAccess).toHaveBeenCalledWith(claims, 'bearer');
+    expect(context.switchToHttp().getRequest<FakeRequest>().user).toBe(user);
   });
 
-  it.each(['TOKEN_MISSING', 'TOKEN_EXPIRED'] as const)("propagates the strategy's %s", async (code) => {
-    const { jwtGuard, strategy } = await setup();
-    strategy.validate.mockRejectedValue(new AppError(code, 'no'));
+  it('sets the principal the jwt strategy authenticated for a token not seen before', async () => {
+    const { jwtGuard, cookies, tokens, strategy } = await setup();
+    const user = principal('bearer');
+    cookies.accessToken.mockReturnValue({ token: 'new-token', via: 'bearer' });
+    tokens.cachedAccessClaims.mockReturnValue(undefined);
+    strategy.outcome = { user };
+    const context = contextFor(FixtureController, 'closed');
+    await expect(jwtGuard.canActivate(context)).resolves.toBe(true);
+    expect(context.switchToHttp().getRequest<FakeRequest>().user).toBe(user);
+  });
+
+  it.each([
+    ['keeps the code of a refusal of its own', new AppError('SESSION_REVOKED', 'ended'), 'SESSION_REVOKED'],
+    ['answers TOKEN_INVALID to a signature jsonwebtoken refused', new JsonWebTokenError('invalid signature'), 'TOKEN_INVALID'],
+  ])('%s', async (_label, info, code) => {
+    const { jwtGuard, cookies, tokens, strategy } = await setup();
+    cookies.accessToken.mockReturnValue({ token: 'new-token', via: 'bearer' });
+    tokens.cachedAccessClaims.mockReturnValue(undefined);
+    strategy.outcome = { info };
     await expect(jwtGuard.canActivate(contextFor(FixtureController, 'closed'))).rejects.toMatchObject({ code });
   });
 });
@@ -125,46 +173,46 @@ describe('RolesGuard', () => {
 
 describe('CsrfGuard', () => {
   it('passes a request with no principal', async () => {
-    const { csrfGuard, auth } = await setup();
+    const { csrfGuard, sessions } = await setup();
     await expect(csrfGuard.canActivate(contextFor(FixtureController, 'closed', { method: 'POST' }))).resolves.toBe(true);
-    expect(auth.assertCsrfToken).not.toHaveBeenCalled();
+    expect(sessions.assertCsrfToken).not.toHaveBeenCalled();
   });
 
-  it.each(['bearer', 'body'] as const)('passes a %s principal on POST without asking AuthService', async (via) => {
-    const { csrfGuard, auth } = await setup();
+  it.each(['bearer', 'body'] as const)('passes a %s principal on POST without asking for the session', async (via) => {
+    const { csrfGuard, sessions } = await setup();
     const context = contextFor(FixtureController, 'closed', { method: 'POST', user: principal(via) });
     await expect(csrfGuard.canActivate(context)).resolves.toBe(true);
-    expect(auth.assertCsrfToken).not.toHaveBeenCalled();
+    expect(sessions.assertCsrfToken).not.toHaveBeenCalled();
   });
 
-  it.each(['GET', 'HEAD', 'OPTIONS'])('passes a cookie principal on %s without asking AuthService', async (method) => {
-    const { csrfGuard, auth } = await setup();
+  it.each(['GET', 'HEAD', 'OPTIONS'])('passes a cookie principal on %s without asking for the session', async (method) => {
+    const { csrfGuard, sessions } = await setup();
     const context = contextFor(FixtureController, 'closed', { method, user: principal('cookie') });
     await expect(csrfGuard.canActivate(context)).resolves.toBe(true);
-    expect(auth.assertCsrfToken).not.toHaveBeenCalled();
+    expect(sessions.assertCsrfToken).not.toHaveBeenCalled();
   });
 
   it.each(['POST', 'PUT', 'PATCH', 'DELETE'])(
     'checks the X-CSRF-Token of a cookie principal on %s against its session',
     async (method) => {
-      const { csrfGuard, auth } = await setup();
+      const { csrfGuard, sessions } = await setup();
       const user = principal('cookie');
       const context = contextFor(FixtureController, 'closed', { method, user, headers: { 'x-csrf-token': 'the-csrf-token' } });
       await expect(csrfGuard.canActivate(context)).resolves.toBe(true);
-      expect(auth.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, 'the-csrf-token');
+      expect(sessions.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, 'the-csrf-token');
     },
   );
 
-  it('asks AuthService with no token when a cookie principal posts without X-CSRF-Token', async () => {
-    const { csrfGuard, auth } = await setup();
+  it('asks the session authenticator with no token when a cookie principal posts without X-CSRF-Token', async () => {
+    const { csrfGuard, sessions } = await setup();
     const user = principal('cookie');
     await csrfGuard.canActivate(contextFor(FixtureController, 'closed', { method: 'POST', user }));
-    expect(auth.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, undefined);
+    expect(sessions.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, undefined);
   });
 
-  it("propagates AuthService's CSRF_TOKEN_INVALID", async () => {
-    const { csrfGuard, auth } = await setup();
-    auth.assertCsrfToken.mockRejectedValue(new AppError('CSRF_TOKEN_INVALID', 'Send the CSRF token'));
+  it("propagates the session authenticator's CSRF_TOKEN_INVALID", async () => {
+    const { csrfGuard, sessions } = await setup();
+    sessions.assertCsrfToken.mockRejectedValue(new AppError('CSRF_TOKEN_INVALID', 'Send the CSRF token'));
     const context = contextFor(FixtureController, 'closed', {
       method: 'POST',
       user: principal('cookie'),

@@ -1,29 +1,47 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { SessionPrincipal } from '../authenticated-user';
+import { AppError } from '../../common/error-code';
+import { AuthenticatedUser } from '../authenticated-user';
 import { IS_PUBLIC } from '../decorators/public.decorator';
-import { JwtStrategy } from '../strategies/jwt.strategy';
+import { SessionAuthenticator } from '../session-authenticator.service';
+import { JWT_STRATEGY } from '../strategies/strategy-names';
+import { TokenCookies } from '../token-cookies';
+import { TokenService } from '../token.service';
+import { passportOutcome } from './passport-outcome';
 
 /**
  * The global guard: every route needs a valid access token unless marked
- * `@Public()`. It calls this application's JwtStrategy directly rather than
- * through passport.authenticate, whose strategy registry is process-wide:
- * with two applications in one process (tests, workers) the last one
- * registered would authenticate for both.
+ * `@Public()`. A token verified before answers from the verified-token cache
+ * without Passport; any other goes through the `jwt` strategy. Either way the
+ * session is checked against the KeyStore.
  */
 @Injectable()
-export class JwtAuthGuard implements CanActivate {
+export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   constructor(
     private readonly reflector: Reflector,
-    private readonly strategy: JwtStrategy,
-  ) {}
+    private readonly cookies: TokenCookies,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionAuthenticator,
+  ) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
-    request.user = await this.strategy.validate(request);
-    return true;
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
+    const presented = this.cookies.accessToken(request);
+    if (!presented) throw new AppError('TOKEN_MISSING', 'Send an access token: Authorization: Bearer <token>, or the session cookie');
+    const verified = this.tokens.cachedAccessClaims(presented.token);
+    if (verified) {
+      request.user = await this.sessions.authenticateAccess(verified, presented.via);
+      return true;
+    }
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {
+    return passportOutcome(error, user, info, 'access token');
   }
 }

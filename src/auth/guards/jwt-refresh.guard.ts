@@ -1,16 +1,27 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { SessionPrincipal } from '../authenticated-user';
-import { JwtRefreshStrategy } from '../strategies/jwt-refresh.strategy';
+import { AppError } from '../../common/error-code';
+import { JWT_REFRESH_STRATEGY } from '../strategies/strategy-names';
+import { TokenCookies } from '../token-cookies';
+import { passportOutcome } from './passport-outcome';
 
-/** Authenticates refresh requests by their refresh token (this application's strategy; see JwtAuthGuard). */
+/** Authenticates refresh requests by their refresh token, through the `jwt-refresh` strategy. */
 @Injectable()
-export class JwtRefreshGuard implements CanActivate {
-  constructor(private readonly strategy: JwtRefreshStrategy) {}
+export class JwtRefreshGuard extends AuthGuard(JWT_REFRESH_STRATEGY) {
+  constructor(private readonly cookies: TokenCookies) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
-    request.user = await this.strategy.validate(request);
-    return true;
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Refuses a refreshToken that is not a string (400) before Passport reads it.
+    if (!this.cookies.refreshToken(context.switchToHttp().getRequest<FastifyRequest>())) {
+      throw new AppError('TOKEN_MISSING', 'Send a refresh token: refreshToken in the body, or the refresh cookie');
+    }
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {
+    return passportOutcome(error, user, info, 'refresh token');
   }
 }

@@ -1,45 +1,46 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthGuard, IAuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/error-code';
-import { AuthService } from '../auth.service';
 import { SessionPrincipal } from '../authenticated-user';
+import { JWT_REFRESH_STRATEGY, JWT_STRATEGY } from '../strategies/strategy-names';
 import { TokenCookies } from '../token-cookies';
+import { passportOutcome } from './passport-outcome';
+
+/** A Passport guard for one strategy, whose refusal is an AppError like the global guard's. */
+function attemptWith(strategy: string): IAuthGuard {
+  class Attempt extends AuthGuard(strategy) {
+    override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {
+      return passportOutcome(error, user, info, 'token');
+    }
+  }
+  return new Attempt();
+}
 
 /**
- * For logout: finds the session from a valid access token, else from any
- * well-signed refresh token, and never refuses; logout is idempotent, so a
- * request with no usable token simply ends nothing.
+ * For logout: finds the session from a valid access token (the `jwt`
+ * strategy), else from any well-signed refresh token (`jwt-refresh`), and
+ * never refuses: logout is idempotent, so a request with no usable token
+ * simply ends nothing.
  */
 @Injectable()
 export class OptionalSessionGuard implements CanActivate {
-  constructor(
-    private readonly auth: AuthService,
-    private readonly cookies: TokenCookies,
-  ) {}
+  private readonly attempts = [attemptWith(JWT_STRATEGY), attemptWith(JWT_REFRESH_STRATEGY)];
+
+  constructor(private readonly cookies: TokenCookies) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
-    request.user = (await this.fromAccessToken(request)) ?? (await this.fromRefreshToken(request));
+    // A refreshToken that is not a string is a bad request, not an absent token.
+    this.cookies.refreshToken(request);
+    for (const attempt of this.attempts) {
+      try {
+        if (await attempt.canActivate(context)) return true;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+      }
+    }
+    request.user = undefined;
     return true;
-  }
-
-  private async fromAccessToken(request: FastifyRequest): Promise<SessionPrincipal | undefined> {
-    try {
-      const presented = this.cookies.accessToken(request);
-      return presented && (await this.auth.authenticateAccess(presented.token, presented.via));
-    } catch (error) {
-      if (error instanceof AppError) return undefined;
-      throw error;
-    }
-  }
-
-  private async fromRefreshToken(request: FastifyRequest): Promise<SessionPrincipal | undefined> {
-    const presented = this.cookies.refreshToken(request);
-    try {
-      return presented && (await this.auth.authenticateRefresh(presented.token, presented.via));
-    } catch (error) {
-      if (error instanceof AppError) return undefined;
-      throw error;
-    }
   }
 }

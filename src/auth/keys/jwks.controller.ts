@@ -1,7 +1,7 @@
 import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { JWK } from 'jose';
 import { Public } from '../decorators/public.decorator';
+import { PublicJwk } from './signing-key';
 import { SigningKeysService } from './signing-keys.service';
 
 /** Verifiers may cache the JWKS this long; a rotated key is published at least this long before it signs. */
@@ -17,7 +17,7 @@ export class JwksController {
   @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
   @ApiOperation({ summary: 'Public keys that verify access tokens (empty under HS256)' })
   @ApiOkResponse({ schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } } } })
-  jwks(): { keys: JWK[] } {
+  jwks(): { keys: PublicJwk[] } {
     return this.keys.jwks();
   }
 }

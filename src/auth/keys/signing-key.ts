@@ -1,5 +1,4 @@
-import { KeyObject } from 'node:crypto';
-import type { JWK } from 'jose';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { JwtAlgorithm } from '../../config/app-config';
 
 /** Access and refresh tokens are signed with different keys, so neither can pass for the other. */
@@ -12,6 +11,11 @@ export interface SigningKey {
   privateKey: KeyObject;
   /** What verifies: the public key, or the same secret. */
   verifyKey: KeyObject;
+  /** Length of its signatures in bytes, for the canonical-form check (RS256: the modulus length). */
+  signatureBytes?: number;
   /** The public JWK for the JWKS; undefined for HS256 secrets. */
-  publicJwk?: JWK;
+  publicJwk?: PublicJwk;
 }
+
+/** A public key as the JWKS publishes it. */
+export type PublicJwk = JsonWebKey & { kid: string; alg: string; use: 'sig' };

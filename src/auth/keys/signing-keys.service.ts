@@ -2,21 +2,20 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, exportJWK, JWK } from 'jose';
-import { AppConfig, ConfigError, JwtAlgorithm } from '../../config/app-config';
+import { Clock } from '../../common/clock';
+import { AppConfig, ConfigError } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { readKeyFile } from './key-files';
+import { jwkThumbprint, toJwk } from './jwk';
+import { AsymmetricAlgorithm, readKeyFile } from './key-files';
 import { generateMissingKeys, KeySetManifest, keyTimeline, readKeySet } from './key-set';
-import { SigningKey, TokenKind } from './signing-key';
+import { PublicJwk, SigningKey, TokenKind } from './signing-key';
 
 const KINDS: TokenKind[] = ['access', 'refresh'];
 /** How often a running instance looks for keys added by `npm run keys:rotate`. */
 export const KEY_RELOAD_INTERVAL_MS = 10_000;
 
-type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
-
 /**
- * The signing keys: for ES256/EdDSA the key set in JWT_KEYS_DIR (generated on
+ * The signing keys, held as KeyObjects: for ES256/RS256 the key set in JWT_KEYS_DIR (generated on
  * first start outside production; rotated with `npm run keys:rotate` and
  * picked up by running instances), or the two secrets for HS256. At any time
  * one key per kind signs; the JWKS publishes every access key that verifies:
@@ -31,12 +30,15 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private manifest: KeySetManifest;
   private reloadTimer?: NodeJS.Timeout;
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     const { algorithm } = this.config.jwt;
     if (algorithm === 'HS256') {
-      for (const kind of KINDS) this.loaded.get(kind)!.set('secret', await this.secretKey(kind));
+      for (const kind of KINDS) this.loaded.get(kind)!.set('secret', this.secretKey(kind));
       this.manifest = { access: [{ file: 'secret', activatesAt: new Date(0).toISOString() }], refresh: [{ file: 'secret', activatesAt: new Date(0).toISOString() }] };
     } else {
       this.generateFirstKeysIfMissing(algorithm);
@@ -61,7 +63,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     for (const kind of KINDS) {
       const keys = this.loaded.get(kind)!;
       for (const entry of manifest[kind]) {
-        if (!keys.has(entry.file)) keys.set(entry.file, await this.asymmetricKey(entry.file, kind, algorithm));
+        if (!keys.has(entry.file)) keys.set(entry.file, this.asymmetricKey(entry.file, kind, algorithm));
       }
     }
     this.manifest = manifest;
@@ -73,12 +75,30 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The key that verifies tokens of this kind with this `kid` now, if any. */
-  verificationKey(kind: TokenKind, kid: string | undefined): KeyObject | undefined {
-    return this.verifying(kind).find((key) => key.kid === kid)?.verifyKey;
+  verificationKey(kind: TokenKind, kid: string | undefined): SigningKey | undefined {
+    return this.verifying(kind).find((key) => key.kid === kid);
+  }
+
+  /** The key that verifies tokens with this `kid` now, of either kind. */
+  verificationKeyByKid(kid: string | undefined): KeyObject | undefined {
+    for (const kind of KINDS) {
+      const key = this.verificationKey(kind, kid);
+      if (key) return key.verifyKey;
+    }
+    return undefined;
+  }
+
+  /** The private key (or secret) that signs with this `kid` now, of either kind. */
+  privateKeyFor(kid: string): KeyObject | undefined {
+    for (const kind of KINDS) {
+      const key = this.signingKey(kind);
+      if (key.kid === kid) return key.privateKey;
+    }
+    return undefined;
   }
 
   /** Public keys that verify access tokens now; empty under HS256. */
-  jwks(): { keys: JWK[] } {
+  jwks(): { keys: PublicJwk[] } {
     return { keys: this.verifying('access').flatMap((key) => (key.publicJwk ? [key.publicJwk] : [])) };
   }
 
@@ -89,26 +109,33 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   private timeline(kind: TokenKind) {
     const lifetime = kind === 'access' ? this.config.accessTokenTtlSeconds : this.config.refreshTokenTtlSeconds;
-    return keyTimeline(this.manifest[kind], new Date(), lifetime + this.config.jwt.clockToleranceSeconds);
+    return keyTimeline(this.manifest[kind], new Date(this.clock.now()), lifetime + this.config.jwt.clockToleranceSeconds);
   }
 
-  private async secretKey(kind: TokenKind): Promise<SigningKey> {
+  private secretKey(kind: TokenKind): SigningKey {
     const secret = kind === 'access' ? this.config.jwt.accessSecret : this.config.jwt.refreshSecret;
     const key = createSecretKey(Buffer.from(secret!));
-    const kid = await calculateJwkThumbprint(await exportJWK(key));
-    return { kid, alg: 'HS256', privateKey: key, verifyKey: key };
+    return { kid: jwkThumbprint(toJwk(key)), alg: 'HS256', privateKey: key, verifyKey: key };
   }
 
-  private async asymmetricKey(file: string, kind: TokenKind, algorithm: AsymmetricAlgorithm): Promise<SigningKey> {
+  private asymmetricKey(file: string, kind: TokenKind, algorithm: AsymmetricAlgorithm): SigningKey {
     const path = join(this.config.jwt.keysDir, file);
     if (!existsSync(path)) {
       throw new ConfigError(`${path} is missing: production needs its ${kind} signing key in JWT_KEYS_DIR (npm run keys:generate)`);
     }
     const privateKey = readKeyFile(path, algorithm);
     const verifyKey = createPublicKey(privateKey);
-    const jwk = await exportJWK(verifyKey);
-    const kid = await calculateJwkThumbprint(jwk);
-    return { kid, alg: algorithm, privateKey, verifyKey, publicJwk: { ...jwk, kid, alg: algorithm, use: 'sig' } };
+    const jwk = toJwk(verifyKey);
+    const kid = jwkThumbprint(jwk);
+    const modulusBits = privateKey.asymmetricKeyDetails?.modulusLength;
+    return {
+      kid,
+      alg: algorithm,
+      privateKey,
+      verifyKey,
+      signatureBytes: modulusBits ? modulusBits / 8 : undefined,
+      publicJwk: { ...jwk, kid, alg: algorithm, use: 'sig' },
+    };
   }
 
   /** Outside production, a first start creates `access.pem` and `refresh.pem`; production never generates keys. */

@@ -1,26 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { Strategy } from 'passport-custom';
-import { AppError } from '../../common/error-code';
-import { AuthService } from '../auth.service';
+import type { Jwt } from 'jsonwebtoken';
+import { ExtractJwt, Strategy } from 'passport-jwt';
 import { RefreshPrincipal } from '../authenticated-user';
 import { TokenCookies } from '../token-cookies';
+import { TokenService } from '../token.service';
 import { JWT_REFRESH_STRATEGY } from './strategy-names';
 
-/** Refresh tokens from the JSON body (`refreshToken`, body transport) or the refresh cookie. */
+/**
+ * Refresh tokens from the JSON body (`refreshToken`, body transport) or the
+ * refresh cookie. Only signature and claims are checked here: the KeyStore
+ * decides at rotation (current key, grace window, or reuse).
+ */
 @Injectable()
 export class JwtRefreshStrategy extends PassportStrategy(Strategy, JWT_REFRESH_STRATEGY) {
   constructor(
-    private readonly auth: AuthService,
+    private readonly tokens: TokenService,
     private readonly cookies: TokenCookies,
   ) {
-    super();
+    super({
+      jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromBodyField('refreshToken'), cookies.extractor('refresh')]),
+      ...tokens.passportOptions('refresh'),
+      passReqToCallback: true,
+    });
   }
 
-  async validate(request: FastifyRequest): Promise<RefreshPrincipal> {
-    const presented = this.cookies.refreshToken(request);
-    if (!presented) throw new AppError('TOKEN_MISSING', 'Send a refresh token: refreshToken in the body, or the refresh cookie');
-    return this.auth.authenticateRefresh(presented.token, presented.via);
+  validate(request: FastifyRequest, decoded: Jwt): RefreshPrincipal {
+    const claims = this.tokens.claims('refresh', decoded);
+    return { id: claims.sub, sessionId: claims.sid, refreshKey: claims.prm, via: this.cookies.refreshToken(request)!.via };
   }
 }

@@ -1,30 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { Strategy } from 'passport-custom';
-import { AppError } from '../../common/error-code';
-import { AuthService } from '../auth.service';
+import type { Jwt } from 'jsonwebtoken';
+import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthenticatedUser } from '../authenticated-user';
+import { SessionAuthenticator } from '../session-authenticator.service';
 import { TokenCookies } from '../token-cookies';
+import { TokenService } from '../token.service';
 import { JWT_STRATEGY } from './strategy-names';
 
 /**
- * Access tokens from `Authorization: Bearer` or the access cookie. Built on
- * passport-custom because jsonwebtoken (under passport-jwt) has no EdDSA and
- * no `typ` check; TokenService (jose) does the verification.
+ * Access tokens from `Authorization: Bearer` or the access cookie (the header
+ * wins), the key looked up by `kid`; `validate` checks the claims and then the
+ * session in the KeyStore.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(
-    private readonly auth: AuthService,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionAuthenticator,
     private readonly cookies: TokenCookies,
   ) {
-    super();
+    super({
+      jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), cookies.extractor('access')]),
+      ...tokens.passportOptions('access'),
+      passReqToCallback: true,
+    });
   }
 
-  async validate(request: FastifyRequest): Promise<AuthenticatedUser> {
-    const presented = this.cookies.accessToken(request);
-    if (!presented) throw new AppError('TOKEN_MISSING', 'Send an access token: Authorization: Bearer <token>, or the session cookie');
-    return this.auth.authenticateAccess(presented.token, presented.via);
+  async validate(request: FastifyRequest, decoded: Jwt): Promise<AuthenticatedUser> {
+    const claims = this.tokens.claims('access', decoded);
+    const presented = this.cookies.accessToken(request)!;
+    this.tokens.rememberAccessClaims(presented.token, claims);
+    return this.sessions.authenticateAccess(claims, presented.via);
   }
 }
