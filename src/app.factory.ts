@@ -11,7 +11,7 @@ import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH, urlTooLong } from 
 import { assertSafeStrings, parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation.pipe';
 import { REQUEST_ID_HEADER, requestId } from './logging/logging.module';
-import { AppConfig } from './config/app-config';
+import { readServerConfig, ServerConfig, serverConfig } from './config/server.config';
 import { closeConnectionsWhileDraining } from './http-drain';
 import { Metrics } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
@@ -20,18 +20,22 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 /** How long a browser may cache a preflight answer. */
 const CORS_MAX_AGE_SECONDS = 600;
 
-/** Builds the fully configured application (not yet listening): the same for `main.ts` and the e2e suites. */
-export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+/**
+ * Builds the fully configured application (not yet listening) from the
+ * environment: the same for `main.ts` and the e2e suites.
+ */
+export async function createApp(options: AppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: config.trustProxy,
+    // Needed before the modules exist; the same reading they validate again.
+    trustProxy: readServerConfig(process.env).trustProxy,
     requestIdHeader: false,
     genReqId: requestId,
     // Errors of the router and of Node's HTTP parser get the contract's body too.
     frameworkErrors,
     clientErrorHandler,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     abortOnError: false,
     // Held until the app is up, so a failed boot prints only its one line (main.ts).
     bufferLogs: true,
@@ -41,6 +45,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  const config = app.get<ServerConfig>(serverConfig.KEY);
   acceptOnlyJsonBodies(app.getHttpAdapter().getInstance());
   standardResponseHeaders(app.getHttpAdapter().getInstance());
   closeConnectionsWhileDraining(app.getHttpAdapter().getInstance());

@@ -1,18 +1,24 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { DestinationStream } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
+import { authConfig } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';
-import { CacheModule } from './cache/cache.module';
+import { CacheInvalidationModule } from './cache/cache-invalidation.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { Clock, ClockModule } from './common/clock';
-import { AppConfig } from './config/app-config';
-import { ConfigModule } from './config/config.module';
+import { serverConfig } from './config/server.config';
+import { databaseConfig } from './database/database.config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
-import { MetricsModule } from './metrics/metrics.module';
+import { metricsConfig } from './metrics/metrics.config';
+import { metricsEndpoint, MetricsModule } from './metrics/metrics.module';
+import { redisConfig } from './redis/redis.config';
 import { RedisModule } from './redis/redis.module';
+import { usersConfig } from './users/users.config';
 import { UsersModule } from './users/users.module';
 
 export interface AppOptions {
@@ -24,20 +30,32 @@ export interface AppOptions {
   clock?: Clock;
 }
 
+/**
+ * The service. Its configuration comes from the environment: each module
+ * reads and validates its own variables (`registerAs`), loaded here for every
+ * module to inject; a feature module adds its own with `ConfigModule.forFeature`.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, options: AppOptions = {}): DynamicModule {
+  static forRoot(options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot({
+          isGlobal: true,
+          // main.ts and the command-line tools load .env themselves; tests set the environment they mean.
+          ignoreEnvFile: true,
+          load: [serverConfig, databaseConfig, redisConfig, authConfig, usersConfig, metricsConfig],
+        }),
+        EventEmitterModule.forRoot(),
         ClockModule.forRoot(options.clock),
-        LoggingModule.forRoot(config, options.logDestination),
-        MetricsModule.forRoot(config),
+        LoggingModule.forRoot(options.logDestination),
+        MetricsModule,
+        metricsEndpoint(),
         ScheduleModule.forRoot(),
         DatabaseModule,
         RedisModule,
-        CacheModule,
+        CacheInvalidationModule,
         UsersModule,
         AuthModule,
         HealthModule,

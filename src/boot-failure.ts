@@ -1,11 +1,11 @@
 import pg from 'pg';
-import { AppConfig, ConfigError } from './config/app-config';
+import { ConfigError } from './config/environment';
 import { isDatabaseUnavailable } from './database/connectivity/database-unavailable';
 
 /** The one line printed when the service cannot start: what is wrong, never a stack trace or a password. */
-export function describeBootFailure(error: unknown, config: AppConfig | undefined): string {
+export function describeBootFailure(error: unknown, databaseUrl: string | undefined): string {
   if (error instanceof ConfigError) return `Configuration error: ${error.message}`;
-  const server = config?.databaseUrl ? databaseServer(config.databaseUrl) : 'the embedded database';
+  const server = databaseUrl?.trim() ? databaseServer(databaseUrl.trim()) : 'the embedded database';
   if (error instanceof pg.DatabaseError) return `The database at ${server} refused the connection: ${oneLine(error.message)}`;
   if (isDatabaseUnavailable(error)) {
     const code = (error as { code?: unknown }).code;

@@ -2,23 +2,22 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { config as loadDotEnv } from 'dotenv';
 import { createApp } from './app.factory';
-import { AppConfig, loadConfig } from './config/app-config';
 import { describeBootFailure } from './boot-failure';
+import { ServerConfig, serverConfig } from './config/server.config';
 import { drainHttpServer } from './http-drain';
 
 async function bootstrap(): Promise<void> {
   loadDotEnv({ quiet: true });
-  let config: AppConfig | undefined;
   try {
-    config = loadConfig(process.env);
-    const app = await createApp(config);
+    const app = await createApp();
+    const config = app.get<ServerConfig>(serverConfig.KEY);
     await app.listen({ port: config.port, host: config.host });
     drainOnSignals(app, config.shutdownGraceSeconds);
     const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
     new Logger('Bootstrap').log(`Listening on http://${host}:${config.port}${config.swaggerEnabled ? ` (Swagger UI at http://${host}:${config.port}/docs)` : ''}`);
   } catch (error) {
     // One line that names the cause; the details of a failed boot are noise to whoever reads it.
-    console.error(describeBootFailure(error, config));
+    console.error(describeBootFailure(error, process.env.DATABASE_URL));
     process.exit(1);
   }
 }

@@ -1,9 +1,7 @@
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/app-config';
 import { ApiClient, ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
+import { ServiceProcess, startSecondInstance } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser, TEST_PASSWORD, TestUser } from './support/users';
 
@@ -226,8 +224,7 @@ describe('rate limits', () => {
     const title = shared ? name : `${name} (skipped: needs REDIS_URL and TEST_DATABASE_URL)`;
 
     let first: TestApp;
-    let second: NestFastifyApplication;
-    let secondUrl: string;
+    let second: ServiceProcess;
     beforeAll(async () => {
       if (!shared) return;
       const env = {
@@ -237,21 +234,16 @@ describe('rate limits', () => {
         REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
       };
       first = await startTestApp(env);
-      // startTestApp gives every app a fresh database: the second instance is built directly, on the first one's.
-      second = await createApp(
-        loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env, DATA_DIR: first.config.dataDir, DATABASE_URL: first.config.databaseUrl }),
-      );
-      await second.listen({ port: 0, host: '127.0.0.1' });
-      secondUrl = `http://127.0.0.1:${(second.getHttpServer().address() as { port: number }).port}`;
+      second = await startSecondInstance(first, { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '3/1m' });
     });
     afterAll(async () => {
-      await second?.close();
+      await second?.stop();
       await first?.close();
     });
 
     test(title, async () => {
       const user = await registerUser(first);
-      const onSecond = { client: () => new ApiClient(secondUrl) };
+      const onSecond = second;
       expect((await login(first, user.email, WRONG_PASSWORD)).status).toBe(401);
       expect((await login(onSecond, user.email, WRONG_PASSWORD)).status).toBe(401);
       expect((await login(first, user.email, user.password)).status).toBe(200);

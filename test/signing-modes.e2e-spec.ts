@@ -8,7 +8,7 @@ import { verify as verifyJwt } from 'jsonwebtoken';
 import { SigningKeysService } from '../src/auth/keys/signing-keys.service';
 import { ClockModule } from '../src/common/clock';
 import { ConfigError, loadConfig } from '../src/config/app-config';
-import { ConfigModule } from '../src/config/config.module';
+import { TestConfigModule } from './support/test-config';
 import { decodeToken } from './support/jws';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn } from './support/users';
@@ -210,7 +210,7 @@ describe('refusing to start', () => {
 /** The signing keys of `env` booted without the rest of the application. */
 async function bootSigningKeys(env: Record<string, string>): Promise<void> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(loadConfig(env)), ClockModule.forRoot()],
+    imports: [TestConfigModule.from(env), ClockModule.forRoot()],
     providers: [SigningKeysService],
   }).compile();
   try {

@@ -3,11 +3,10 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
 import { UsersModule } from '../users/users.module';
 import { AccountController } from './account.controller';
 import { AuthController } from './auth.controller';
+import { AuthConfig, authConfig } from './auth.config';
 import { AuthService } from './auth.service';
 import { AuthEvent } from './events/auth-event.entity';
 import { AuthEventsService } from './events/auth-events.service';
@@ -35,8 +34,8 @@ import { TokenService } from './token.service';
     KeysModule,
     JwtModule.registerAsync({
       imports: [KeysModule],
-      inject: [APP_CONFIG, SigningKeysService],
-      useFactory: (config: AppConfig, keys: SigningKeysService) => jwtModuleOptions(config, keys),
+      inject: [authConfig.KEY, SigningKeysService],
+      useFactory: (config: AuthConfig, keys: SigningKeysService) => jwtModuleOptions(config, keys),
     }),
     RateLimitModule,
     TypeOrmModule.forFeature([KeyStore, AuthEvent]),

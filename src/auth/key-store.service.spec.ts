@@ -2,9 +2,8 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { CacheModule } from '../cache/cache.module';
-import { loadConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
+import { CacheInvalidationModule } from '../cache/cache-invalidation.module';
+import { TestConfigModule } from '../../test/support/test-config';
 import { ClockModule } from '../common/clock';
 import { ConnectivityModule } from '../database/connectivity/connectivity.module';
 import { MetricsModule } from '../metrics/metrics.module';
@@ -30,16 +29,15 @@ interface KeyStoreRow {
 
 /** KeyStoreService on a fresh in-memory database; `env` overrides configuration as API.md names it. */
 async function setup(env: Record<string, string> = {}) {
-  const config = loadConfig({ NODE_ENV: 'test', ...env });
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot(config),
+      TestConfigModule.from({ NODE_ENV: 'test', ...env }),
       TypeOrmModule.forRoot({ ...dataSourceOptions(undefined, 'memory://'), migrationsRun: true, retryAttempts: 0 }),
       ConnectivityModule,
       ClockModule.forRoot(),
-      MetricsModule.forRoot(config),
+      MetricsModule,
       TypeOrmModule.forFeature([KeyStore]),
-      CacheModule,
+      CacheInvalidationModule,
     ],
     providers: [KeyStoreService],
   }).compile();

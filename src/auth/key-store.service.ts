@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
@@ -6,8 +6,7 @@ import { CacheInvalidation, INVALIDATION_CHANNEL } from '../cache/cache-invalida
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { Clock } from '../common/clock';
-import { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { AuthConfig, authConfig } from './auth.config';
 import { Metrics } from '../metrics/metrics.service';
 import { KeyStore, RevokedReason } from './key-store.entity';
 import { deriveNextKeys, hashKey, KeyPair, newSalt, sameHash } from './session-keys';
@@ -60,7 +59,7 @@ export class KeyStoreService {
 
   constructor(
     @InjectRepository(KeyStore) private readonly sessions: Repository<KeyStore>,
-    @InjectConfig() private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
     private readonly invalidation: CacheInvalidation,
     private readonly metrics: Metrics,
     private readonly clock: Clock,

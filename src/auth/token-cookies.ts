@@ -1,9 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../common/error-code';
-import { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { AuthConfig, authConfig } from './auth.config';
 import { IssuedSession, TokenTransport } from './authenticated-user';
 
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
@@ -18,7 +17,7 @@ export interface PresentedToken {
 export class TokenCookies {
   readonly names: { access: string; refresh: string; csrf: string };
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {
+  constructor(@Inject(authConfig.KEY) private readonly config: AuthConfig) {
     const secure = config.cookieSecure;
     this.names = {
       access: secure ? '__Host-access_token' : 'access_token',

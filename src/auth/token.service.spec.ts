@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeToken, encodeSegment, signJws } from '../../test/support/jws';
 import { ClockModule } from '../common/clock';
-import { AppConfig, loadConfig } from '../config/app-config';
-import { APP_CONFIG, ConfigModule } from '../config/config.module';
+import { TestConfigModule } from '../../test/support/test-config';
+import { loadConfig } from '../config/app-config';
+import { AuthConfig, authConfig } from './auth.config';
 import { withCanonicalSignature } from './jwt-canonical-form';
 import { toJwk } from './keys/jwk';
 import { jwtModuleOptions } from './keys/jwt-module-options';
@@ -21,13 +22,13 @@ async function setup() {
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: keysDir, JWT_KEYS_DIR: keysDir });
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot(config),
+      TestConfigModule.from({ NODE_ENV: 'test', DATA_DIR: keysDir, JWT_KEYS_DIR: keysDir }),
       ClockModule.forRoot(),
       KeysModule,
       JwtModule.registerAsync({
         imports: [KeysModule],
-        inject: [APP_CONFIG, SigningKeysService],
-        useFactory: (appConfig: AppConfig, keys: SigningKeysService) => jwtModuleOptions(appConfig, keys),
+        inject: [authConfig.KEY, SigningKeysService],
+        useFactory: (auth: AuthConfig, keys: SigningKeysService) => jwtModuleOptions(auth, keys),
       }),
     ],
     providers: [TokenService],

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
@@ -6,8 +6,7 @@ import type { SecretOrKeyProvider } from 'passport-jwt';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
-import { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { AuthConfig, authConfig } from './auth.config';
 import { SignedToken } from './authenticated-user';
 import { isCanonicalJwt, withCanonicalSignature } from './jwt-canonical-form';
 import { kidOf, verifyOptions } from './keys/jwt-module-options';
@@ -79,7 +78,7 @@ export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
-    @InjectConfig() private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
     private readonly clock: Clock,
   ) {}
 

@@ -1,9 +1,9 @@
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+
 import { DatabaseConnectivity } from '../database/connectivity/database-connectivity.service';
+import { DatabaseConfig, databaseConfig } from '../database/database.config';
 import { NotificationListener } from '../database/connectivity/notification-listener';
 import { Metrics } from '../metrics/metrics.service';
 
@@ -29,7 +29,7 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
   private generation = 0;
 
   constructor(
-    @InjectConfig() config: AppConfig,
+    @Inject(databaseConfig.KEY) config: DatabaseConfig,
     @InjectDataSource() dataSource: DataSource,
     private readonly connectivity: DatabaseConnectivity,
     metrics: Metrics,

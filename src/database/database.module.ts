@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+
 import { ConnectivityModule } from './connectivity/connectivity.module';
 import { DatabaseConnectivity } from './connectivity/database-connectivity.service';
 import { dataSourceOptions } from './data-source-options';
+import { DatabaseConfig, databaseConfig } from './database.config';
 import { runMigrations } from './migrate';
 
 @Module({
@@ -13,8 +13,8 @@ import { runMigrations } from './migrate';
     ConnectivityModule,
     TypeOrmModule.forRootAsync({
       imports: [ConnectivityModule],
-      inject: [APP_CONFIG, DatabaseConnectivity],
-      useFactory: (config: AppConfig, connectivity: DatabaseConnectivity) => ({
+      inject: [databaseConfig.KEY, DatabaseConnectivity],
+      useFactory: (config: DatabaseConfig, connectivity: DatabaseConnectivity) => ({
         ...dataSourceOptions(config.databaseUrl, config.embeddedDatabaseDir, { poolSize: config.databasePoolSize, connectivity }),
         // Read by the factory below, which runs them under a lock; TypeORM's own run takes none.
         migrationsRun: config.migrationsRun,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { AppConfig } from '../config/app-config';
+import { ServerConfig, serverConfig } from '../config/server.config';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -32,14 +32,16 @@ export function requestId(request: IncomingMessage): string {
 /** Structured JSON logs (pino): one line per request with its id, and the id on every line logged during it. */
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
+  static forRoot(destination?: DestinationStream): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
-        LoggerModule.forRoot({
+        LoggerModule.forRootAsync({
+          inject: [serverConfig.KEY],
+          useFactory: (server: ServerConfig) => ({
           pinoHttp: [
             {
-              level: config.logLevel,
+              level: server.logLevel,
               redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
               serializers: {
                 // The path only: a query string is the client's and may carry anything.
@@ -58,6 +60,7 @@ export class LoggingModule {
             destination as DestinationStream,
           ],
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+          }),
         }),
       ],
     };

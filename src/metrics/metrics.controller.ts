@@ -1,11 +1,10 @@
-import { Controller, Get, Header, Headers, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Public } from '../auth/decorators/public.decorator';
 import { AppError } from '../common/error-code';
-import { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { MetricsConfig, metricsConfig } from './metrics.config';
 import { Metrics } from './metrics.service';
 
 /** Prometheus scrapes `/metrics`; with METRICS_TOKEN set, only with `Authorization: Bearer <METRICS_TOKEN>`. */
@@ -18,7 +17,7 @@ export class MetricsController {
 
   constructor(
     private readonly metrics: Metrics,
-    @InjectConfig() config: AppConfig,
+    @Inject(metricsConfig.KEY) config: MetricsConfig,
   ) {
     if (config.metrics.token) this.tokenDigest = digest(config.metrics.token);
   }

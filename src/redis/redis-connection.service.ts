@@ -1,7 +1,6 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { ReplyError } from 'ioredis';
-import { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { RedisConfig, redisConfig } from './redis.config';
 
 /** A command that has not answered within this long is failed (and the connection re-made). */
 const COMMAND_TIMEOUT_MS = 500;
@@ -23,7 +22,7 @@ export class RedisConnection implements OnApplicationShutdown {
   private lost = false;
   private stopping = false;
 
-  constructor(@InjectConfig() config: AppConfig) {
+  constructor(@Inject(redisConfig.KEY) config: RedisConfig) {
     if (!config.redisUrl) return;
     this.client = new Redis(config.redisUrl, {
       keyPrefix: config.redisKeyPrefix,

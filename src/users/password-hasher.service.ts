@@ -1,9 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
 import { AppError } from '../common/error-code';
-import { AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { UsersConfig, usersConfig } from './users.config';
 import { Metrics } from '../metrics/metrics.service';
 
 /** OWASP's argon2id parameters: m=19456 KiB, t=2, p=1. (`Algorithm` is an ambient const enum: 2 is Argon2id.) */
@@ -30,7 +29,7 @@ export class PasswordHasher {
    */
   private readonly dummyHash = hash('dummy password for unknown accounts', ARGON2ID);
 
-  constructor(@InjectConfig() config: AppConfig, metrics: Metrics) {
+  constructor(@Inject(usersConfig.KEY) config: UsersConfig, metrics: Metrics) {
     const { concurrency, queue } = config.passwordHashing;
     this.limit = pLimit(concurrency);
     this.capacity = concurrency + queue;

@@ -128,11 +128,12 @@ export function serviceEnv(databaseUrl: string, keysDir: string, extra: Record<s
  * database, signing keys and Redis keys (needs TEST_DATABASE_URL: an embedded
  * database belongs to one process).
  */
-export async function startSecondInstance(first: TestApp): Promise<ServiceProcess> {
+export async function startSecondInstance(first: TestApp, extra: Record<string, string> = {}): Promise<ServiceProcess> {
   if (!first.config.databaseUrl) throw new Error('Two instances on one database need TEST_DATABASE_URL (a PostgreSQL server)');
   const env = serviceEnv(first.config.databaseUrl, first.config.jwt.keysDir, {
     REDIS_KEY_PREFIX: first.config.redisKeyPrefix,
     ...(first.config.redisUrl ? { REDIS_URL: first.config.redisUrl } : {}),
+    ...extra,
   });
   const instance = await ServiceProcess.start(env, await freePort());
   await instance.waitUntilReady();

@@ -49,21 +49,21 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const database = await createTestDatabase();
   // Each app gets its own Redis keys (a second instance of it shares them: startSecondInstance).
   const redisKeyPrefix = `test-${randomBytes(6).toString('hex')}:`;
-  const config = loadConfig({
+  const appEnv: Record<string, string> = {
     ...TEST_ENV,
     DATA_DIR: dataDir,
     REDIS_KEY_PREFIX: redisKeyPrefix,
     // CI sets REDIS_URL for the PostgreSQL run: every app then uses Redis as it would in production.
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
-    DATABASE_URL: database.databaseUrl,
-  });
-  if (!database.databaseUrl) config.embeddedDatabaseDir = 'memory://';
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : { EMBEDDED_DATABASE_DIR: 'memory://' }),
+  };
+  const config = loadConfig(appEnv);
 
   const clock = new TestClock();
   let app: NestFastifyApplication | undefined;
   try {
-    app = await createApp(config, { logDestination: options.logDestination, modules: options.modules, clock });
+    app = await inEnvironment(appEnv, () => createApp({ logDestination: options.logDestination, modules: options.modules, clock }));
     // listen() runs the init hooks, so a bad key file fails here, after the database is open.
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
@@ -97,4 +97,20 @@ export function appWith(env: Record<string, string> = {}): () => TestApp {
   });
   afterAll(() => testApp?.close());
   return () => testApp;
+}
+
+/**
+ * Runs `build` with `env` as the whole process environment (restored after):
+ * the app reads its configuration from the environment while it is built,
+ * as the service does at boot. Apps of one test file are built one after
+ * the other, so they never see each other's.
+ */
+async function inEnvironment<T>(env: Record<string, string>, build: () => Promise<T>): Promise<T> {
+  const saved = process.env;
+  process.env = { PATH: saved.PATH, ...env };
+  try {
+    return await build();
+  } finally {
+    process.env = saved;
+  }
 }

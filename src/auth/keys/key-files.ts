@@ -1,7 +1,8 @@
 import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, JwtAlgorithm } from '../../config/app-config';
+import { ConfigError } from '../../config/environment';
+import { JwtAlgorithm } from '../auth.config';
 
 export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
 

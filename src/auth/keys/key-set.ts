@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JwtAlgorithm } from '../../config/app-config';
+import { JwtAlgorithm } from '../auth.config';
 import { generateKeyFile } from './key-files';
 import { TokenKind } from './signing-key';
 

@@ -1,10 +1,10 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Clock } from '../../common/clock';
-import { AppConfig, ConfigError } from '../../config/app-config';
-import { InjectConfig } from '../../config/config.module';
+import { ConfigError } from '../../config/environment';
+import { AuthConfig, authConfig } from '../auth.config';
 import { jwkThumbprint, toJwk } from './jwk';
 import { AsymmetricAlgorithm, readKeyFile } from './key-files';
 import { generateMissingKeys, KeySetManifest, keyTimeline, readKeySet } from './key-set';
@@ -31,7 +31,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private reloadTimer?: NodeJS.Timeout;
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
     private readonly clock: Clock,
   ) {}
 

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { AppConfig, RateLimit } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
+import { AuthConfig, authConfig, RateLimit } from '../auth.config';
 import { FallbackThrottlerStorage } from './fallback-throttler-storage';
 import {
   AUTH_THROTTLER,
@@ -28,8 +27,8 @@ class RateLimitStorageModule {}
     RateLimitStorageModule,
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
-      inject: [APP_CONFIG, FallbackThrottlerStorage],
-      useFactory: (config: AppConfig, storage: FallbackThrottlerStorage) => ({
+      inject: [authConfig.KEY, FallbackThrottlerStorage],
+      useFactory: (config: AuthConfig, storage: FallbackThrottlerStorage) => ({
         throttlers: [
           { name: AUTH_THROTTLER, ...limitOf(config.rateLimit.auth) },
           ...[LOGIN_THROTTLER, PASSWORD_CHECK_USER_THROTTLER, PASSWORD_CHECK_IP_THROTTLER].map((name) => ({

@@ -6,4 +6,4 @@ import { CacheInvalidation } from './cache-invalidation.service';
   providers: [CacheInvalidation],
   exports: [CacheInvalidation],
 })
-export class CacheModule {}
+export class CacheInvalidationModule {}

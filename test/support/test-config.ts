@@ -1,0 +1,29 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { authConfig, readAuthConfig } from '../../src/auth/auth.config';
+import { Env } from '../../src/config/environment';
+import { readServerConfig, serverConfig } from '../../src/config/server.config';
+import { databaseConfig, readDatabaseConfig } from '../../src/database/database.config';
+import { metricsConfig, readMetricsConfig } from '../../src/metrics/metrics.config';
+import { readRedisConfig, redisConfig } from '../../src/redis/redis.config';
+import { readUsersConfig, usersConfig } from '../../src/users/users.config';
+
+/**
+ * For unit tests that build a few providers without the whole app: every
+ * module's configuration namespace, read from `env` as the app would read it
+ * from the environment, injectable as in the app (`@Inject(authConfig.KEY)`).
+ */
+@Global()
+@Module({})
+export class TestConfigModule {
+  static from(env: Env): DynamicModule {
+    const providers = [
+      { provide: serverConfig.KEY, useValue: readServerConfig(env) },
+      { provide: databaseConfig.KEY, useValue: readDatabaseConfig(env) },
+      { provide: redisConfig.KEY, useValue: readRedisConfig(env) },
+      { provide: authConfig.KEY, useValue: readAuthConfig(env) },
+      { provide: usersConfig.KEY, useValue: readUsersConfig(env) },
+      { provide: metricsConfig.KEY, useValue: readMetricsConfig(env) },
+    ];
+    return { module: TestConfigModule, providers, exports: providers.map((provider) => provider.provide) };
+  }
+}
