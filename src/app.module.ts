@@ -47,7 +47,8 @@ export class AppModule {
           ignoreEnvFile: true,
           load: [serverConfig, databaseConfig, redisConfig, authConfig, usersConfig, metricsConfig],
         }),
-        EventEmitterModule.forRoot(),
+        // `auth.session.*` and the like work in @OnEvent.
+        EventEmitterModule.forRoot({ wildcard: true }),
         ClockModule.forRoot(options.clock),
         LoggingModule.forRoot(options.logDestination),
         MetricsModule,

@@ -1,9 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../common/error-code';
 import { Metrics } from '../metrics/metrics.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import {
+  AUTH_EVENTS,
+  PasswordChangedEvent,
+  SessionRevokedEvent,
+  SessionStartedEvent,
+  UserDeletedEvent,
+  UserRegisteredEvent,
+} from './auth-events';
 import { AuthenticatedUser, ClientInfo, IssuedSession, RefreshPrincipal } from './authenticated-user';
 import { AuthEventType } from './events/auth-event.entity';
 import { AuthEventPage, AuthEventsService } from './events/auth-events.service';
@@ -27,15 +36,18 @@ export class AuthService {
     private readonly events: AuthEventsService,
     private readonly dataSource: DataSource,
     private readonly metrics: Metrics,
+    private readonly emitter: EventEmitter2,
   ) {}
 
   async register(email: string, password: string, name: string | undefined, client: ClientInfo): Promise<User> {
     const passwordHash = await this.users.hashPassword(password);
-    return this.dataSource.transaction(async (manager) => {
-      const user = await this.users.create(email, passwordHash, name, manager);
-      await this.events.record({ type: 'register', userId: user.id, client }, manager);
-      return user;
+    const user = await this.dataSource.transaction(async (manager) => {
+      const created = await this.users.create(email, passwordHash, name, manager);
+      await this.events.record({ type: 'register', userId: created.id, client }, manager);
+      return created;
     });
+    this.emitter.emit(AUTH_EVENTS.userRegistered, new UserRegisteredEvent(user.id, user.email));
+    return user;
   }
 
   async login(email: string, password: string, client: ClientInfo): Promise<IssuedSession> {
@@ -53,6 +65,7 @@ export class AuthService {
       return created;
     });
     this.metrics.logins.inc({ outcome: 'succeeded' });
+    this.emitter.emit(AUTH_EVENTS.sessionStarted, new SessionStartedEvent(check.user.id, session.id, client));
     return this.issue(check.user, session, keys, csrfToken);
   }
 
@@ -71,7 +84,7 @@ export class AuthService {
         if (revoked) await this.events.record({ type: 'refresh_reuse_detected', userId, sessionId, client }, manager);
         return revoked;
       });
-      this.countRevoked('refresh_reuse', ended);
+      this.revoked(userId, 'refresh_reuse', ended ? [sessionId] : []);
       throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
     }
     if (result.outcome === 'ended') throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
@@ -84,14 +97,14 @@ export class AuthService {
     const ended = await this.withEvent('logout', principal.id, principal.sessionId, client, (manager) =>
       this.keyStore.revoke(principal.sessionId, 'logout', manager),
     );
-    this.countRevoked('logout', ended);
+    this.revoked(principal.id, 'logout', ended ? [principal.sessionId] : []);
   }
 
   async logoutAll(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
     const ended = await this.withEvent('logout_all', user.id, user.sessionId, client, (manager) =>
       this.keyStore.revokeAllForUser(user.id, 'logout_all', { manager }),
     );
-    this.countRevoked('logout_all', ended);
+    this.revoked(user.id, 'logout_all', ended);
   }
 
   listSessions(userId: string): Promise<KeyStore[]> {
@@ -103,7 +116,7 @@ export class AuthService {
       this.keyStore.revokeOwn(userId, sessionId, 'session_revoked', manager),
     );
     if (!ended) throw new AppError('NOT_FOUND', 'No such session');
-    this.countRevoked('session_revoked', ended);
+    this.revoked(userId, 'session_revoked', [sessionId]);
   }
 
   /** Incident response: ends every session of any user (recorded in that user's trail). */
@@ -112,7 +125,7 @@ export class AuthService {
     const ended = await this.withEvent('session_revoked', userId, null, client, (manager) =>
       this.keyStore.revokeAllForUser(userId, 'admin', { manager }),
     );
-    this.countRevoked('admin', ended);
+    this.revoked(userId, 'admin', ended);
   }
 
   /** Changes the password and ends every other session, in one transaction. */
@@ -123,12 +136,14 @@ export class AuthService {
       await this.users.setPasswordHash(user.id, passwordHash, manager);
       return this.keyStore.revokeAllForUser(user.id, 'password_changed', { keepSessionId: user.sessionId, manager });
     });
-    this.countRevoked('password_changed', ended);
+    this.revoked(user.id, 'password_changed', ended);
+    this.emitter.emit(AUTH_EVENTS.passwordChanged, new PasswordChangedEvent(user.id));
   }
 
   async deleteAccount(userId: string, password: string): Promise<void> {
     await this.assertPassword(userId, password);
     await this.users.delete(userId);
+    this.emitter.emit(AUTH_EVENTS.userDeleted, new UserDeletedEvent(userId));
   }
 
   listEvents(userId: string, limit: number, before?: string): Promise<AuthEventPage> {
@@ -150,10 +165,11 @@ export class AuthService {
     });
   }
 
-  /** `auth_sessions_revoked_total`, once the change has committed. */
-  private countRevoked(reason: RevokedReason, ended: boolean | number): void {
-    const count = typeof ended === 'number' ? ended : Number(ended);
-    if (count > 0) this.metrics.sessionsRevoked.inc({ reason }, count);
+  /** Once the change has committed: `auth_sessions_revoked_total`, and `auth.session.revoked` for whoever listens. */
+  private revoked(userId: string, reason: RevokedReason, sessionIds: string[]): void {
+    if (sessionIds.length === 0) return;
+    this.metrics.sessionsRevoked.inc({ reason }, sessionIds.length);
+    this.emitter.emit(AUTH_EVENTS.sessionRevoked, new SessionRevokedEvent(userId, sessionIds, reason));
   }
 
   /**

@@ -5,3 +5,15 @@ export { Public } from './decorators/public.decorator';
 export { Roles } from './decorators/roles.decorator';
 /** For `AuthGuard(JWT_STRATEGY)` from @nestjs/passport; the global guard already protects every route. */
 export { JWT_STRATEGY } from './strategies/strategy-names';
+/** What AuthModule emits (after commit) through @nestjs/event-emitter, for `@OnEvent(AUTH_EVENTS.userRegistered)`. */
+export {
+  AUTH_EVENTS,
+  EmailVerifiedEvent,
+  PasswordChangedEvent,
+  SessionRevokedEvent,
+  SessionStartedEvent,
+  UserDeletedEvent,
+  UserRegisteredEvent,
+} from './auth-events';
+/** Verifies a token outside an HTTP request (a WebSocket handshake, a queue consumer): the checks of the guards. */
+export { TokenService } from './token.service';

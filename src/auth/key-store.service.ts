@@ -190,12 +190,12 @@ export class KeyStoreService {
     return result.affected ?? 0;
   }
 
-  /** Ends every active session of the user, except `keepSessionId` when given; returns how many. */
+  /** Ends every active session of the user, except `keepSessionId` when given; returns the ids of those it ended. */
   revokeAllForUser(
     userId: string,
     reason: RevokedReason,
     options: { keepSessionId?: string; manager?: EntityManager } = {},
-  ): Promise<number> {
+  ): Promise<string[]> {
     return this.inTransaction(options.manager, async (transaction) => {
       const query = transaction
         .getRepository(KeyStore)
@@ -204,8 +204,9 @@ export class KeyStoreService {
         .set({ status: 'revoked', revokedAt: new Date(this.clock.now()), revokedReason: reason })
         .where('user_id = :userId AND status = :active', { userId, active: 'active' });
       if (options.keepSessionId) query.andWhere('id <> :keep', { keep: options.keepSessionId });
-      const revoked = (await query.execute()).affected ?? 0;
-      if (revoked > 0) await this.invalidation.publish(transaction, InvalidationKeys.sessionsOf(userId));
+      const { raw } = await query.returning('id').execute();
+      const revoked = (raw as Array<{ id: string }>).map((row) => row.id);
+      if (revoked.length > 0) await this.invalidation.publish(transaction, InvalidationKeys.sessionsOf(userId));
       return revoked;
     });
   }

@@ -90,10 +90,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
 }
 
 /** Starts an app with `env` for the enclosing describe block and closes it afterwards. */
-export function appWith(env: Record<string, string> = {}): () => TestApp {
+export function appWith(env: Record<string, string> = {}, options: TestAppOptions = {}): () => TestApp {
   let testApp: TestApp;
   beforeAll(async () => {
-    testApp = await startTestApp(env);
+    testApp = await startTestApp(env, options);
   });
   afterAll(() => testApp?.close());
   return () => testApp;
