@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,7 +9,9 @@ import { TokenCookies } from './auth/token-cookies';
 import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH, urlTooLong } from './common/http-layer-errors';
 import { assertSafeStrings, parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation.pipe';
+import { securityHeaders } from './common/security-headers';
 import { REQUEST_ID_HEADER, requestId } from './logging/logging.module';
+import { createRootLogger, RequestLogController } from './logging/root-logger';
 import { readServerConfig, ServerConfig, serverConfig } from './config/server.config';
 import { closeConnectionsWhileDraining } from './http-drain';
 import { Metrics } from './metrics/metrics.service';
@@ -25,17 +26,21 @@ const CORS_MAX_AGE_SECONDS = 600;
  * environment: the same for `main.ts` and the e2e suites.
  */
 export async function createApp(options: AppOptions = {}): Promise<NestFastifyApplication> {
+  // Needed before the modules exist; the same reading they validate again.
+  const server = readServerConfig(process.env);
+  const logger = createRootLogger(server, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    // Needed before the modules exist; the same reading they validate again.
-    trustProxy: readServerConfig(process.env).trustProxy,
+    trustProxy: server.trustProxy,
+    loggerInstance: logger,
+    logController: new RequestLogController(),
     requestIdHeader: false,
     genReqId: requestId,
     // Errors of the router and of Node's HTTP parser get the contract's body too.
     frameworkErrors,
     clientErrorHandler,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, logger }), adapter, {
     abortOnError: false,
     // Held until the app is up, so a failed boot prints only its one line (main.ts).
     bufferLogs: true,
@@ -46,27 +51,13 @@ export async function createApp(options: AppOptions = {}): Promise<NestFastifyAp
   app.useLogger(app.get(Logger));
   app.flushLogs();
   const config = app.get<ServerConfig>(serverConfig.KEY);
-  acceptOnlyJsonBodies(app.getHttpAdapter().getInstance());
-  standardResponseHeaders(app.getHttpAdapter().getInstance());
-  closeConnectionsWhileDraining(app.getHttpAdapter().getInstance());
-  timeRequests(app.getHttpAdapter().getInstance(), app.get(Metrics));
-  refuseUnsafeUrls(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  acceptOnlyJsonBodies(fastify);
+  answerEveryRequest(fastify);
+  closeConnectionsWhileDraining(fastify);
+  timeRequests(fastify, app.get(Metrics));
+  refuseUnsafeStrings(fastify);
   await app.register(fastifyCookie);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-      },
-    },
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
-    referrerPolicy: { policy: 'no-referrer' },
-    crossOriginEmbedderPolicy: false,
-  });
   if (config.corsOrigins.length > 0) allowCorsFrom(app, config.corsOrigins);
   app.setGlobalPrefix('api', {
     exclude: [
@@ -99,14 +90,12 @@ function acceptOnlyJsonBodies(fastify: FastifyInstance): void {
   });
 }
 
-/** URLs over MAX_URL_LENGTH are 414; NUL and unpaired surrogates in the query string or path are 400, as in bodies. */
-function refuseUnsafeUrls(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', async (request) => {
-    if (request.url.length > MAX_URL_LENGTH) throw urlTooLong();
-  });
-  fastify.addHook('preValidation', async (request) => {
+/** NUL and unpaired surrogates in the query string or path are 400, as in bodies. */
+function refuseUnsafeStrings(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', (request, _reply, done) => {
     assertSafeStrings(request.query, 'The query string');
     assertSafeStrings(request.params, 'The path');
+    done();
   });
 }
 
@@ -128,17 +117,27 @@ function allowCorsFrom(app: NestFastifyApplication, origins: string[]): void {
   });
 }
 
-/** Every response names its request id (the one on its log lines); no API response is cached. */
-function standardResponseHeaders(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', async (request, reply) => {
+/**
+ * On every request, before anything else: a URL over MAX_URL_LENGTH is 414;
+ * every response names its request id (the one on its log lines), carries
+ * the security headers (helmet's, computed once), and is never cached when
+ * it is an API response.
+ */
+function answerEveryRequest(fastify: FastifyInstance): void {
+  const headers = securityHeaders();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.url.length > MAX_URL_LENGTH) return done(urlTooLong());
+    reply.headers(headers);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
+    done();
   });
 }
 
 /** `http_request_duration_seconds`, labelled with the route pattern (never the raw URL, which the client controls). */
 function timeRequests(fastify: FastifyInstance, metrics: Metrics): void {
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 }

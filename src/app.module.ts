@@ -2,7 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
 import { authConfig } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';
@@ -37,7 +37,7 @@ export interface AppOptions {
  */
 @Module({})
 export class AppModule {
-  static forRoot(options: AppOptions = {}): DynamicModule {
+  static forRoot(options: AppOptions & { logger: Logger }): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -50,7 +50,7 @@ export class AppModule {
         // `auth.session.*` and the like work in @OnEvent.
         EventEmitterModule.forRoot({ wildcard: true }),
         ClockModule.forRoot(options.clock),
-        LoggingModule.forRoot(options.logDestination),
+        LoggingModule.forRoot(options.logger),
         MetricsModule,
         metricsEndpoint(),
         ScheduleModule.forRoot(),

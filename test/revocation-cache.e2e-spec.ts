@@ -184,6 +184,24 @@ twoInstances('revocation cache across two instances on one PostgreSQL (needs TES
     expect(await eventually(async () => (await onB.get(ME)).body.name === 'Changed on A', 100)).toBe(true);
   });
 
+  it('tells B about a revocation whose instance died before sending it: the outbox row is swept by a live instance', async () => {
+    const { login } = await logIn(a, 'body');
+    const onB = onInstance(b, login.body.accessToken);
+    expect((await onB.get(ME)).status).toBe(200);
+    // What an instance leaves behind when it dies right after committing: the change and its queued key, never sent.
+    const admin = new Client({ connectionString: a.config.databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query(`UPDATE key_store SET status = 'revoked' WHERE id = $1`, [login.body.session.id]);
+      await admin.query('INSERT INTO cache_invalidations (key) VALUES ($1)', [`session:${login.body.session.id}`]);
+      await admin.query('COMMIT');
+    } finally {
+      await admin.end();
+    }
+    expect(await eventually(async () => (await onB.get(ME)).status === 401, 3000)).toBe(true);
+  });
+
   it('sees a change that sent no notification once its listening connection was cut (cache bypassed, then cleared)', async () => {
     const { login } = await logIn(a, 'body');
     const onB = onInstance(b, login.body.accessToken);

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
-import { CacheInvalidation, INVALIDATION_CHANNEL } from '../cache/cache-invalidation.service';
+import { CacheInvalidation } from '../cache/cache-invalidation.service';
+import { StatementPart, withParts } from '../cache/statement-part';
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { Clock } from '../common/clock';
@@ -11,11 +12,6 @@ import { Metrics } from '../metrics/metrics.service';
 import { KeyStore, RevokedReason } from './key-store.entity';
 import { deriveNextKeys, hashKey, KeyPair, newSalt, sameHash } from './session-keys';
 
-/** A part of a larger SQL statement: `sql(source, firstParam)` reads rows of the CTE `source` and numbers its own parameters from `firstParam`. */
-export interface StatementPart {
-  sql: (source: string, firstParam: number) => string;
-  params: unknown[];
-}
 
 export interface NewSession {
   userId: string;
@@ -110,8 +106,8 @@ export class KeyStoreService {
   /**
    * Rotates the session's keys with one conditional UPDATE (never
    * read-then-write). In the common case (the current refresh key) a single
-   * statement rotates, records `alsoRecord` and publishes the invalidation:
-   * atomic on its own and one round trip. When it matches nothing, the row
+   * statement rotates, records `alsoRecord` and queues the invalidation for
+   * the other instances: atomic on its own and one round trip. When it matches nothing, the row
    * says why: a concurrent rotation inside the grace window (the same current
    * generation again), a replayed key (`reused`: the caller ends the
    * session), or an ended session.
@@ -132,10 +128,9 @@ export class KeyStoreService {
       salt,
       hashKey(keys.accessKey),
       hashKey(keys.refreshKey),
-      INVALIDATION_CHANNEL,
-      invalidationKey,
     ];
-    const recorded = alsoRecord ? `, recorded AS (${alsoRecord.sql('rotated', params.length + 1)})` : '';
+    // Data-modifying CTEs run whether or not the final SELECT reads them.
+    const parts = withParts('rotated', params.length, [alsoRecord, this.invalidation.queueFor(invalidationKey)]);
     const rows: RotatedRow[] = await this.sessions.query(
       `WITH rotated AS (
          UPDATE key_store
@@ -145,10 +140,9 @@ export class KeyStoreService {
           WHERE id = $1 AND user_id = $2 AND status = 'active' AND refresh_key_hash = $3
             AND expires_at > $4 AND max_expires_at > $4
          RETURNING id, user_id, generation, expires_at, max_expires_at
-       )${recorded},
-       notified AS (SELECT pg_notify($9, $10) FROM rotated)
-       SELECT rotated.*, (SELECT count(*) FROM notified) AS notified FROM rotated`,
-      [...params, ...(alsoRecord?.params ?? [])],
+       )${parts.ctes}
+       SELECT rotated.* FROM rotated`,
+      [...params, ...parts.params],
     );
     if (rows.length > 0) {
       this.invalidation.dropCommitted(invalidationKey);

@@ -1,11 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
-
 import { DatabaseConnectivity } from '../database/connectivity/database-connectivity.service';
 import { DatabaseConfig, databaseConfig } from '../database/database.config';
 import { NotificationListener } from '../database/connectivity/notification-listener';
 import { Metrics } from '../metrics/metrics.service';
+import { InvalidationOutbox } from './invalidation-outbox';
+import type { StatementPart } from './statement-part';
 
 export const INVALIDATION_CHANNEL = 'auth_cache_invalidation';
 const PENDING_KEYS = 'cacheInvalidation:pendingKeys';
@@ -13,18 +14,20 @@ const PENDING_KEYS = 'cacheInvalidation:pendingKeys';
 type Listener = (key: string) => void;
 
 /**
- * Keeps every instance's caches honest. A change publishes the keys it touched
- * inside its own transaction (`pg_notify`, delivered at commit to every
- * instance that LISTENs); this instance also drops them locally, at once and
- * again right after the commit. While the listening connection is down, or
- * the database is, the caches are bypassed, and they are cleared when both
- * are back (notifications may have been missed). The embedded database serves
- * one instance: local eviction is all there is to do.
+ * Keeps every instance's caches honest. A change queues the keys it touched
+ * in the `cache_invalidations` outbox inside its own transaction; once it has
+ * committed, the outbox sends them to every instance that LISTENs (one NOTIFY
+ * per batch, off the path of each commit), and this instance drops them
+ * locally at once and again right after the commit. While the listening
+ * connection is down, or the database is, the caches are bypassed, and they
+ * are cleared when both are back (notifications may have been missed). The
+ * embedded database serves one instance: local eviction is all there is to do.
  */
 @Injectable()
 export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, EntitySubscriberInterface {
   private readonly listeners = new Set<Listener>();
   private readonly listener?: NotificationListener;
+  private readonly outbox?: InvalidationOutbox;
   /** Bumped by every eviction: a cache load that saw it change must not store what it read. */
   private generation = 0;
 
@@ -42,10 +45,11 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
       this.listener = new NotificationListener({
         connectionString: config.databaseUrl,
         channel: INVALIDATION_CHANNEL,
-        onNotification: (key) => this.evictLocally([key]),
+        onNotification: (payload) => this.evictLocally(payload.split(',')),
         // Changes made while nobody listened were never heard: start from empty caches.
         onStateChange: () => this.evictEverything(),
       });
+      this.outbox = new InvalidationOutbox(dataSource, INVALIDATION_CHANNEL);
     }
     connectivity.onChange((available) => {
       this.evictEverything();
@@ -55,9 +59,11 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
 
   async onModuleInit(): Promise<void> {
     await this.listener?.start();
+    this.outbox?.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.outbox?.stop();
     await this.listener?.stop();
   }
 
@@ -78,26 +84,39 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
     this.listeners.add(listener);
   }
 
-  /** Tells every instance, when `manager`'s transaction commits, that `keys` changed. */
+  /** Tells every instance, once `manager`'s transaction commits, that `keys` changed. */
   async publish(manager: EntityManager, ...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await manager.query(`SELECT ${keys.map((_, index) => `pg_notify($1, $${index + 2})`).join(', ')}`, [INVALIDATION_CHANNEL, ...keys]);
+    if (this.outbox) await manager.query('INSERT INTO cache_invalidations (key) SELECT unnest($1::text[])', [keys]);
     this.evictLocally(keys);
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) runner.data[PENDING_KEYS] = [...(runner.data[PENDING_KEYS] ?? []), ...keys];
+    else this.outbox?.soon();
   }
 
-  /** TypeORM subscriber hook: evict again once the publishing transaction has committed. */
+  /**
+   * The part of a larger statement that queues `key` for the other instances,
+   * once per row of the statement's CTE `source`; none on the embedded
+   * database. Call `dropCommitted` once the statement has run.
+   */
+  queueFor(key: string): StatementPart | undefined {
+    if (!this.outbox) return undefined;
+    return { sql: (source, first) => `INSERT INTO cache_invalidations (key) SELECT $${first} FROM ${source}`, params: [key] };
+  }
+
+  /** TypeORM subscriber hook: evict again once the publishing transaction has committed, and send the keys. */
   afterTransactionCommit(event: TransactionCommitEvent): void {
     const keys = event.queryRunner.data[PENDING_KEYS] as string[] | undefined;
     if (!keys || event.queryRunner.isTransactionActive) return;
     delete event.queryRunner.data[PENDING_KEYS];
     this.evictLocally(keys);
+    this.outbox?.soon();
   }
 
-  /** For a change already committed (a single statement that ran its own pg_notify): drop it here at once. */
+  /** For a change already committed (a single statement that queued its own keys): drop them here at once, and send them. */
   dropCommitted(...keys: string[]): void {
     this.evictLocally(keys);
+    this.outbox?.soon();
   }
 
   private evictLocally(keys: string[]): void {

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AppError } from '../../common/error-code';
 import { ClientInfo } from '../authenticated-user';
-import type { StatementPart } from '../key-store.service';
+import type { StatementPart } from '../../cache/statement-part';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
 
 export interface NewAuthEvent {

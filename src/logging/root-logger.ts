@@ -1,0 +1,53 @@
+import { FastifyReply, FastifyRequest, LogController } from 'fastify';
+import pino, { DestinationStream, Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { ServerConfig } from '../config/server.config';
+
+/** Never logged: credentials, tokens and cookies, wherever they appear. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.csrfToken',
+];
+
+/**
+ * The one pino logger of the process: Fastify logs requests with it and
+ * Nest's Logger writes through it (nestjs-pino). JSON lines, or
+ * human-readable ones (pino-pretty) on a terminal outside production.
+ */
+export function createRootLogger(server: ServerConfig, destination?: DestinationStream): Logger {
+  const readable = destination === undefined && !server.isProduction && process.stdout.isTTY;
+  return pino(
+    {
+      level: server.logLevel,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: {
+        // The path only: a query string is the client's and may carry anything.
+        req: (request: FastifyRequest) => ({ id: request.id, method: request.method, path: request.url.split('?')[0], remoteAddress: request.ip }),
+        res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }),
+      },
+    },
+    destination ?? (readable ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : pino.destination(1)),
+  );
+}
+
+/**
+ * Fastify's request lines, one per request once it is answered (health
+ * probes excepted), at the level its status deserves; nothing when it starts.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (request.url.startsWith('/health/')) return;
+    const level = error || reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'warn' : 'info';
+    request.log[level]({ req: request, res: reply, responseTime: reply.elapsedTime, ...(error && { err: error }) }, 'request completed');
+  }
+}
