@@ -11,7 +11,7 @@ import { assertSafeStrings, parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation.pipe';
 import { securityHeaders } from './common/security-headers';
 import { REQUEST_ID_HEADER, requestId } from './logging/logging.module';
-import { createRootLogger, RequestLogController } from './logging/root-logger';
+import { createRootLogger, deferredChildLogger, RequestLogController } from './logging/root-logger';
 import { readServerConfig, ServerConfig, serverConfig } from './config/server.config';
 import { closeConnectionsWhileDraining } from './http-drain';
 import { Metrics } from './metrics/metrics.service';
@@ -34,6 +34,7 @@ export async function createApp(options: AppOptions = {}): Promise<NestFastifyAp
     trustProxy: server.trustProxy,
     loggerInstance: logger,
     logController: new RequestLogController(),
+    childLoggerFactory: deferredChildLogger,
     requestIdHeader: false,
     genReqId: requestId,
     // Errors of the router and of Node's HTTP parser get the contract's body too.

@@ -1,5 +1,5 @@
-import { FastifyReply, FastifyRequest, LogController } from 'fastify';
-import pino, { DestinationStream, Logger } from 'pino';
+import { FastifyBaseLogger, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import pino, { Bindings, DestinationStream, LevelWithSilentOrString, Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { ServerConfig } from '../config/server.config';
 
@@ -39,6 +39,67 @@ export function createRootLogger(server: ServerConfig, destination?: Destination
 }
 
 /**
+ * A request's logger, made only when something is logged through it: most
+ * requests log nothing at `warn` or `error`, and pino's child loggers are not
+ * free (Fastify's `childLoggerFactory`).
+ */
+class DeferredChildLogger {
+  private made?: Logger;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Bindings,
+  ) {}
+
+  get level(): string {
+    return this.parent.level;
+  }
+
+  isLevelEnabled(level: LevelWithSilentOrString): boolean {
+    return this.parent.isLevelEnabled(level);
+  }
+
+  child(bindings: Bindings): Logger {
+    return this.logger.child(bindings);
+  }
+
+  fatal(...args: Parameters<Logger['fatal']>): void {
+    this.logger.fatal(...args);
+  }
+
+  error(...args: Parameters<Logger['error']>): void {
+    this.logger.error(...args);
+  }
+
+  warn(...args: Parameters<Logger['warn']>): void {
+    this.logger.warn(...args);
+  }
+
+  info(...args: Parameters<Logger['info']>): void {
+    this.logger.info(...args);
+  }
+
+  debug(...args: Parameters<Logger['debug']>): void {
+    this.logger.debug(...args);
+  }
+
+  trace(...args: Parameters<Logger['trace']>): void {
+    this.logger.trace(...args);
+  }
+
+  silent(): void {}
+
+  private get logger(): Logger {
+    return (this.made ??= this.parent.child(this.bindings));
+  }
+}
+
+/** Fastify's `childLoggerFactory`; its parent is the root logger of createRootLogger. */
+export function deferredChildLogger(parent: FastifyBaseLogger, bindings: Bindings): FastifyBaseLogger {
+  return new DeferredChildLogger(parent as Logger, bindings) as unknown as FastifyBaseLogger;
+}
+
+/**
  * Fastify's request lines, one per request once it is answered (health
  * probes excepted), at the level its status deserves; nothing when it starts.
  */
@@ -48,6 +109,7 @@ export class RequestLogController extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (request.url.startsWith('/health/')) return;
     const level = error || reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'warn' : 'info';
+    if (!(request.log as Logger).isLevelEnabled(level)) return;
     request.log[level]({ req: request, res: reply, responseTime: reply.elapsedTime, ...(error && { err: error }) }, 'request completed');
   }
 }

@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/error-code';
 import { AuthenticatedUser } from '../authenticated-user';
+import { handlerMetadata } from '../decorators/handler-metadata';
 import { IS_PUBLIC } from '../decorators/public.decorator';
 import { SessionAuthenticator } from '../session-authenticator.service';
 import { JWT_STRATEGY } from '../strategies/strategy-names';
@@ -19,17 +20,20 @@ import { passportOutcome } from './passport-outcome';
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
+  private readonly isPublic: (context: ExecutionContext) => boolean | undefined;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly cookies: TokenCookies,
     private readonly tokens: TokenService,
     private readonly sessions: SessionAuthenticator,
   ) {
     super();
+    this.isPublic = handlerMetadata<boolean>(reflector, IS_PUBLIC);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const presented = this.cookies.accessToken(request);
     if (!presented) throw new AppError('TOKEN_MISSING', 'Send an access token: Authorization: Bearer <token>, or the session cookie');

@@ -2,15 +2,20 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../../common/error-code';
 import { AuthenticatedUser } from '../authenticated-user';
+import { handlerMetadata } from '../decorators/handler-metadata';
 import { ROLES } from '../decorators/roles.decorator';
 
 /** Global; enforces `@Roles()` on routes that declare it. */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly rolesOf: (context: ExecutionContext) => string[] | undefined;
+
+  constructor(reflector: Reflector) {
+    this.rolesOf = handlerMetadata<string[]>(reflector, ROLES);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
+    const roles = this.rolesOf(context);
     if (!roles?.length) return true;
     const user = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>().user;
     if (!user?.roles?.some((role) => roles.includes(role))) {
