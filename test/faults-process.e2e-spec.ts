@@ -11,7 +11,7 @@ async function outcome(request: Promise<Response>): Promise<number | string> {
   try {
     return (await request).status;
   } catch (error) {
-    return ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message) as string;
+    return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SessionCleanup } from '../src/auth/session-cleanup.service';
 import { ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
-import { appWith, TestApp } from './support/test-app';
+import { appWith } from './support/test-app';
 import { LoggedInClient, logIn, registerUser, TEST_PASSWORD } from './support/users';
 
 const REGISTER = '/api/v1/auth/register';

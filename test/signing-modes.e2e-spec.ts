@@ -78,7 +78,7 @@ describe.each<SigningMode>([
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const variants = [
       `${signature}=`,
-      signature.slice(0, -1) + alphabet[alphabet.indexOf(signature.at(-1)!) | 1],
+      signature.slice(0, -1) + alphabet[alphabet.indexOf(signature.at(-1)) | 1],
       signature.replace(/-/g, '+').replace(/_/g, '/') + (/[-_]/.test(signature) ? '' : '+'),
       `${signature}AAAA`,
       signature.slice(0, -4),

@@ -1,4 +1,4 @@
-import { Test, TestingModule } from '@nestjs/testing';
+import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -124,7 +124,7 @@ describe('KeyStoreService', () => {
     });
 
     it('reports a refresh key two generations old as reused even inside the grace window', async () => {
-      const { keyStore, start, row } = context();
+      const { keyStore, start } = context();
       const { id, userId, keys } = await start();
       const rotated = pair(await keyStore.rotate(id, userId, keys.refreshKey));
       await keyStore.rotate(id, userId, rotated.keys.refreshKey);
@@ -199,7 +199,7 @@ describe('KeyStoreService', () => {
     const context = withSetup({ REFRESH_REUSE_GRACE: '0' });
 
     it('reports the previous refresh key as reused', async () => {
-      const { keyStore, start, row } = context();
+      const { keyStore, start } = context();
       const { id, userId, keys } = await start();
       await keyStore.rotate(id, userId, keys.refreshKey);
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -207,7 +207,7 @@ describe('KeyStoreService', () => {
     });
 
     it('gives no grace even to a replay in the same millisecond as the rotation', async () => {
-      const { keyStore, start, row } = context();
+      const { keyStore, start } = context();
       const { id, userId, keys } = await start();
       jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
       try {

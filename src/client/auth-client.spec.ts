@@ -135,7 +135,7 @@ describe('AuthClient', () => {
   });
 
   it('rejects a failed login with the contract code', async () => {
-    const client = new AuthClient({ baseUrl: BASE, fetch: (async () => error(401, 'INVALID_CREDENTIALS')) as typeof fetch });
+    const client = new AuthClient({ baseUrl: BASE, fetch: async () => error(401, 'INVALID_CREDENTIALS') });
     await expect(client.login('a@b.c', 'wrong')).rejects.toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS' });
   });
 });

@@ -20,7 +20,7 @@ function canonical(password: string): string {
 
 /** Whether the password, NFKC-normalised and lower-cased, is on the common-password list. */
 export function isCommonPassword(password: string): boolean {
-  commonPasswords ??= new Set(dictionary['passwords-common'] as string[]);
+  commonPasswords ??= new Set(dictionary['passwords-common']);
   return commonPasswords.has(canonical(password).toLowerCase());
 }
 

@@ -134,7 +134,7 @@ function poolClass(connectivity: DatabaseConnectivity): new (options?: pg.PoolCo
         keepAlive: true,
         ...options,
         Client,
-      } as pg.PoolConfig);
+      });
       connectivity.attach(this);
     }
 
