@@ -44,8 +44,8 @@ function drainOnSignals(app: NestFastifyApplication, graceSeconds: number): void
       process.exit(1);
     }
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', (signal) => void shutdown(signal));
+  process.once('SIGINT', (signal) => void shutdown(signal));
 }
 
 void bootstrap();

@@ -232,7 +232,7 @@ onPostgres('boot (PostgreSQL)', () => {
       const user = await registerUser(services[0]);
       for (const service of services) expect((await logIn(service, 'body', user)).login.status).toBe(200);
     } finally {
-      await Promise.all(booted.map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)));
+      await Promise.all(booted.flatMap((result) => (result.status === 'fulfilled' ? [result.value.stop()] : [])));
       await database.drop();
     }
   });

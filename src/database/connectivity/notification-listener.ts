@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Client } from 'pg';
+import { Client, QueryConfig } from 'pg';
 import { Backoff, sleep } from './backoff';
 import { CONNECT_TIMEOUT_MS } from './database-connectivity.service';
 
@@ -114,7 +114,7 @@ export class NotificationListener {
       await sleep(HEARTBEAT_INTERVAL_MS);
       if (this.stopped || this.current !== client) return;
       try {
-        await client.query({ text: 'SELECT 1', query_timeout: HEARTBEAT_TIMEOUT_MS } as never);
+        await client.query({ text: 'SELECT 1', query_timeout: HEARTBEAT_TIMEOUT_MS } as QueryConfig);
       } catch {
         return;
       }
