@@ -198,8 +198,8 @@ export class KeyStoreService {
         .set({ status: 'revoked', revokedAt: new Date(this.clock.now()), revokedReason: reason })
         .where('user_id = :userId AND status = :active', { userId, active: 'active' });
       if (options.keepSessionId) query.andWhere('id <> :keep', { keep: options.keepSessionId });
-      const { raw } = await query.returning('id').execute();
-      const revoked = (raw as Array<{ id: string }>).map((row) => row.id);
+      const { raw } = (await query.returning('id').execute()) as { raw: Array<{ id: string }> };
+      const revoked = raw.map((row) => row.id);
       if (revoked.length > 0) await this.invalidation.publish(transaction, InvalidationKeys.sessionsOf(userId));
       return revoked;
     });

@@ -90,7 +90,7 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
     if (this.outbox) await manager.query('INSERT INTO cache_invalidations (key) SELECT unnest($1::text[])', [keys]);
     this.evictLocally(keys);
     const runner = manager.queryRunner;
-    if (runner?.isTransactionActive) runner.data[PENDING_KEYS] = [...(runner.data[PENDING_KEYS] ?? []), ...keys];
+    if (runner?.isTransactionActive) runner.data[PENDING_KEYS] = [...((runner.data[PENDING_KEYS] as string[] | undefined) ?? []), ...keys];
     else this.outbox?.soon();
   }
 

@@ -34,7 +34,7 @@ function setup(options: { refreshAnswer?: () => Response } = {}) {
   const sent: SentRequest[] = [];
   let accessValid = true;
   const refreshAnswer = options.refreshAnswer ?? (() => json(200, session('csrf-2')));
-  const fakeFetch = (async (input: string | URL | Request, init: RequestInit = {}) => {
+  const fakeFetch = (async (input: string | URL, init: RequestInit = {}) => {
     const path = String(input).slice(BASE.length);
     const method = init.method ?? 'GET';
     sent.push({ method, path, headers: new Headers(init.headers), credentials: init.credentials });
@@ -102,7 +102,7 @@ describe('AuthClient', () => {
 
   it('does not refresh on a 401 of another code, such as SESSION_REVOKED', async () => {
     const paths: string[] = [];
-    const revoked = (async (input: string | URL | Request) => {
+    const revoked = (async (input: string | URL) => {
       paths.push(String(input).slice(BASE.length));
       return error(401, 'SESSION_REVOKED');
     }) as typeof fetch;

@@ -28,7 +28,7 @@ export class AuthEvent {
     generatedIdentity: 'ALWAYS',
     insert: false,
     update: false,
-    transformer: { from: (value: unknown) => (value == null ? value : String(value)), to: (value: unknown) => value },
+    transformer: { from: (value: string | number | null) => (value == null ? value : String(value)), to: (value: unknown) => value },
   })
   seq: string;
 

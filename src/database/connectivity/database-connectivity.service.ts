@@ -205,7 +205,7 @@ function observedClientClass(connectivity: DatabaseConnectivity): typeof pg.Clie
       super.connect((error: Error) => callback(error ? failed(error) : error));
     }
 
-    // pg's query has many overloads; this wrapper forwards them all and only observes failures.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's query has many overloads; this wrapper forwards them all and only observes failures.
     override query(...args: unknown[]): any {
       const startedAt = Date.now();
       const callbackIndex = args.findIndex((arg, index) => index > 0 && typeof arg === 'function');

@@ -20,6 +20,6 @@ export function markConnectionFailure<E>(error: E): E {
 
 /** Whether an error, as TypeORM hands it on, means the database could not be reached or the connection was lost. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  const cause: unknown = error instanceof QueryFailedError ? error.driverError : error;
   return cause instanceof DatabaseUnavailableError || (typeof cause === 'object' && cause !== null && connectionFailures.has(cause));
 }
