@@ -80,7 +80,7 @@ export function csrfRequestInterceptor(csrfCookieName: string): (request: Swagge
     }
     return request;
   `;
-  // Constant source; its only variable part is the JSON-encoded cookie name from configuration.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- constant source; its only variable part is the JSON-encoded cookie name from configuration.
   return new Function('request', source) as (request: SwaggerUiRequest) => SwaggerUiRequest;
 }
 

@@ -4,7 +4,7 @@ import { ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser, TEST_PASSWORD, TestUser, Transport } from './support/users';
-// The module object itself (not an import-star copy), so that jest can spy on the hasher's argon2 calls.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself (not an import-star copy), so that jest can spy on the hasher's argon2 calls.
 import argon2 = require('@node-rs/argon2');
 
 const LOGIN = '/api/v1/auth/login';

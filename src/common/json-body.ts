@@ -5,6 +5,7 @@ import { AppError, FieldError } from './error-code';
 export const MAX_JSON_DEPTH = 32;
 
 /** NUL (PostgreSQL refuses it in text) or a UTF-16 surrogate not part of a pair (the `u` flag matches only lone ones). */
+// eslint-disable-next-line no-control-regex -- NUL is what this pattern is for
 const UNSAFE_CHARACTER = /[\u0000\ud800-\udfff]/u;
 
 /**

@@ -8,6 +8,7 @@ export function normalizeEmail(email: string): string {
 /** Unicode control and format characters: zero-width joiner and space, soft hyphen, BOM, bidi controls, ... */
 const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}]/u;
 /** A combining mark right after an ASCII character or at the start: what NFKC did not compose into a letter. */
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
 const MARK_ON_ASCII = /(?:^|[\u0000-\u007f])\p{M}/u;
 
 /**

@@ -7,6 +7,7 @@ import { AppError } from '../../common/error-code';
  * TOKEN_INVALID; errors (the database down) go on as they are.
  */
 export function passportOutcome<T>(error: unknown, user: T | false | undefined, info: unknown, label: string): T {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- Passport's error goes on as it came
   if (error) throw error;
   if (user) return user;
   if (info instanceof AppError) throw info;

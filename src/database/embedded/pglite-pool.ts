@@ -74,7 +74,10 @@ export function createPGliteDriver(dataDir: string, onEnd?: () => void): { Pool:
         const release = await lock.acquire();
         let released = false;
         callback(null, new PGliteClient(db), () => {
-          if (!released) (released = true), release();
+          if (!released) {
+            released = true;
+            release();
+          }
         });
       } catch (error) {
         callback(error as Error);
