@@ -38,7 +38,7 @@ const TARGETS = {
   rssDrift: 0.1,
 };
 
-type Context = Record<string, any>;
+type Context = { token?: string; index?: number };
 
 interface Scenario {
   name: string;
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     console.log('\nWrote bench/results.json and the table in docs/PERFORMANCE.md');
   } finally {
     for (const child of started) child.kill('SIGTERM');
-    await Promise.all(started.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+    await Promise.all(started.flatMap((child) => (child.exitCode === null ? [new Promise((resolve) => child.once('exit', resolve))] : [])));
     rmSync(dataDir, { recursive: true, force: true });
     await database.drop();
   }
@@ -155,7 +155,7 @@ async function benchDatabase() {
     /** Transactions committed or rolled back in the bench database so far (every statement outside a transaction is one). */
     transactions: () =>
       admin(async (client) => {
-        const { rows } = await client.query('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [name]);
+        const { rows } = await client.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [name]);
         return Number(rows[0]?.n ?? 0);
       }, serverUrl),
     drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
@@ -288,7 +288,7 @@ async function soakMixed(base: string, users: string[], server: ChildProcess) {
               setupRequest: (request) => ({ ...request, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: latest[slot] }) }),
               onResponse: (status, body) => {
                 const pair = status === 200 ? safeJson(body) : undefined;
-                if (pair && isJwt(pair.refreshToken)) latest[slot] = pair.refreshToken as string;
+                if (pair && isJwt(pair.refreshToken)) latest[slot] = pair.refreshToken;
               },
             },
           ],
@@ -350,7 +350,7 @@ function verdictsOf(results: { scenarios: Scenario[]; ratios: Record<string, num
 
 function run(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon(options, (error, result) => (error ? reject(error as Error) : resolve(result)));
   });
 }
 
@@ -391,7 +391,7 @@ let connectionCounter = 0;
 /** A stable index per autocannon connection (its context object lives as long as the connection). */
 function nextIndex(context: Context, modulo: number): number {
   context.index ??= connectionCounter++;
-  return (context.index as number) % modulo;
+  return context.index % modulo;
 }
 
 async function waitUntilAnswering(url: string, child: ChildProcess): Promise<void> {
@@ -440,7 +440,7 @@ function round(value: number, digits = 3): number {
 }
 
 type Results = Parameters<typeof verdictsOf>[0] & {
-  machine: Record<string, unknown>;
+  machine: { cpu?: string; cores: number; memoryGb: number; node: string };
   database: string;
   argon2idVerificationsPerSec: number;
   memory: { startMb: number; endMb: number; maxMb: number; seconds: number; drift: number };

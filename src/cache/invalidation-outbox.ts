@@ -64,7 +64,7 @@ export class InvalidationOutbox {
     try {
       let sent: number;
       do {
-        const [row] = (await this.dataSource.query(
+        const [row] = await this.dataSource.query<Array<{ sent: number }>>(
           `WITH batch AS (
              DELETE FROM cache_invalidations
               WHERE id IN (SELECT id FROM cache_invalidations ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
@@ -73,7 +73,7 @@ export class InvalidationOutbox {
            keys AS (SELECT string_agg(DISTINCT key, ',') AS payload, count(*) AS sent FROM batch)
            SELECT sent::int AS sent, (SELECT pg_notify($1, payload) FROM keys WHERE payload IS NOT NULL) AS notified FROM keys`,
           [this.channel],
-        )) as Array<{ sent: number }>;
+        );
         sent = row?.sent ?? 0;
       } while (sent === BATCH && this.dataSource.isInitialized);
     } catch (error) {

@@ -96,7 +96,7 @@ class DeferredChildLogger {
 
 /** Fastify's `childLoggerFactory`; its parent is the root logger of createRootLogger. */
 export function deferredChildLogger(parent: FastifyBaseLogger, bindings: Bindings): FastifyBaseLogger {
-  return new DeferredChildLogger(parent as Logger, bindings) as unknown as FastifyBaseLogger;
+  return new DeferredChildLogger(parent as Logger, bindings);
 }
 
 /**
