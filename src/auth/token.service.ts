@@ -179,11 +179,9 @@ export class TokenService {
    * its kind (an access key never verifies a refresh token, nor the reverse).
    */
   private keyFor(kind: TokenKind, token: string): SigningKey {
-    const invalid = new AppError('TOKEN_INVALID', `The ${LABELS[kind]} is not valid`);
     const key = this.keys.verificationKey(kind, kidOf(token));
-    if (!key) throw invalid;
     // Only the one spelling we sign is accepted: the verified-token cache and logs key tokens by their text.
-    if (!isCanonicalJwt(token, key.alg, key.signatureBytes)) throw invalid;
+    if (!key || !isCanonicalJwt(token, key.alg, key.signatureBytes)) throw new AppError('TOKEN_INVALID', `The ${LABELS[kind]} is not valid`);
     return key;
   }
 }
