@@ -16,6 +16,8 @@ import { runMigrations } from './migrate';
       inject: [databaseConfig.KEY, DatabaseConnectivity],
       useFactory: (config: DatabaseConfig, connectivity: DatabaseConnectivity) => ({
         ...dataSourceOptions(config.databaseUrl, config.embeddedDatabaseDir, { poolSize: config.databasePoolSize, connectivity }),
+        // The entities of every TypeOrmModule.forFeature(), a feature module's included.
+        autoLoadEntities: true,
         // Read by the factory below, which runs them under a lock; TypeORM's own run takes none.
         migrationsRun: config.migrationsRun,
         // Boot fails fast with one line (main.ts) rather than retrying for half a minute.
