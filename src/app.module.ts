@@ -28,7 +28,7 @@ export interface AppOptions {
   modules?: Array<Type | DynamicModule>;
   /** The time the service goes by (tests move it forward); the system clock by default. */
   clock?: Clock;
-  /** Globs of those modules' migrations when they live outside src/database/migrations. */
+  /** Globs of the migrations of `modules` that live outside src/database/migrations. */
   migrations?: ExtraMigrations;
 }
 
