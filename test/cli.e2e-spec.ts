@@ -107,7 +107,10 @@ describe('the command-line tools, run from src as in development', () => {
     });
     afterEach(() => rmSync(keysDir, { recursive: true, force: true }));
 
-    const pemFiles = () => readdirSync(keysDir).filter((file) => file.endsWith('.pem')).sort();
+    const pemFiles = () =>
+      readdirSync(keysDir)
+        .filter((file) => file.endsWith('.pem'))
+        .sort();
 
     it('generates the access and refresh keys once, and keeps them on a second run', async () => {
       expect((await npmRun('keys:generate', [], { JWT_KEYS_DIR: keysDir })).code).toBe(0);

@@ -30,7 +30,8 @@ runCli(() => {
   const minimum = JWKS_MAX_AGE_SECONDS + KEY_RELOAD_INTERVAL_MS / 1000;
   const activateIn = values['activate-in'] === undefined ? 2 * minimum : parseDurationSeconds(values['activate-in']);
   if (activateIn === undefined) throw new ConfigError('--activate-in takes a duration such as 10m');
-  if (activateIn < minimum) console.warn(`warning: keys activating in ${activateIn} s may sign before every verifier has fetched them (JWKS max-age ${JWKS_MAX_AGE_SECONDS} s)`);
+  if (activateIn < minimum)
+    console.warn(`warning: keys activating in ${activateIn} s may sign before every verifier has fetched them (JWKS max-age ${JWKS_MAX_AGE_SECONDS} s)`);
   const activatesAt = new Date(Date.now() + activateIn * 1000);
   const added = rotateKeySet(keysDir, algorithm, activatesAt, {
     access: config.accessTokenTtlSeconds + clockToleranceSeconds,

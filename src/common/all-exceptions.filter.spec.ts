@@ -22,7 +22,6 @@ interface Sent {
 
 /** The filter with a fake reply; `route` is the matched route pattern (null: no route matched). */
 function setup({ databaseAvailable = true } = {}) {
-  jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   const filter = new AllExceptionsFilter({ available: databaseAvailable } as DatabaseConnectivity);
   return (exception: unknown, route: string | null = '/api/v1/notes'): Sent => {
     const sent: Sent = { status: 0, headers: {}, body: {} };
@@ -39,6 +38,10 @@ function setup({ databaseAvailable = true } = {}) {
 }
 
 describe('AllExceptionsFilter', () => {
+  let logError: jest.SpyInstance;
+  beforeEach(() => {
+    logError = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
   afterEach(() => jest.restoreAllMocks());
 
   describe('an HttpException keeps its status', () => {
@@ -88,7 +91,7 @@ describe('AllExceptionsFilter', () => {
     it('answers a 500 with INTERNAL_ERROR and a fixed text, the details only in the log', () => {
       const sent = setup()(new InternalServerErrorException('connection string postgres://user:secret@db'));
       expect(sent.body).toEqual({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' });
-      expect(Logger.prototype.error).toHaveBeenCalledWith(expect.stringContaining('postgres://user:secret@db'));
+      expect(logError).toHaveBeenCalledWith(expect.stringContaining('postgres://user:secret@db'));
     });
   });
 

@@ -23,11 +23,7 @@ export interface DriverOptions {
  * them by glob (ormconfig.ts). Migrations are run by the caller (at boot under
  * an advisory lock, or by a CLI).
  */
-export function dataSourceOptions(
-  databaseUrl: string | undefined,
-  embeddedDatabaseDir: string,
-  driver: DriverOptions = { poolSize: 20 },
-): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string | undefined, embeddedDatabaseDir: string, driver: DriverOptions = { poolSize: 20 }): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     migrations: [MIGRATIONS_GLOB],

@@ -65,9 +65,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const clock = new TestClock();
   let app: NestFastifyApplication | undefined;
   try {
-    app = await inEnvironment(appEnv, () =>
-      createApp({ logDestination: options.logDestination, modules: options.modules, migrations: options.migrations, clock }),
-    );
+    app = await inEnvironment(appEnv, () => createApp({ logDestination: options.logDestination, modules: options.modules, migrations: options.migrations, clock }));
     // listen() runs the init hooks, so a bad key file fails here, after the database is open.
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
