@@ -23,4 +23,7 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
 
+# The tools are compiled too: node dist/cli/generate-keys.js, rotate-keys.js,
+# run-migrations.js (docker-compose.yml shows how to run them).
+
 CMD ["node", "dist/main.js"]

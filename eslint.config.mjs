@@ -5,8 +5,8 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-/** Test code: jest specs next to the code, the e2e suites and their support files. */
-const TEST_FILES = ['test/**/*.ts', 'src/**/*.spec.ts'];
+/** Test code: jest specs next to the code (the server's and the browser client's), the e2e suites and their support files. */
+const TEST_FILES = ['test/**/*.ts', 'src/**/*.spec.ts', 'client/**/*.spec.ts'];
 
 /**
  * Where AuthModule may be wired in by its internals: the composition root and the

@@ -11,7 +11,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { Clock, ClockModule } from './common/clock';
 import { serverConfig } from './config/server.config';
 import { databaseConfig } from './database/database.config';
-import { DatabaseModule } from './database/database.module';
+import { DatabaseModule, ExtraMigrations } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { metricsConfig } from './metrics/metrics.config';
@@ -28,6 +28,8 @@ export interface AppOptions {
   modules?: Array<Type | DynamicModule>;
   /** The time the service goes by (tests move it forward); the system clock by default. */
   clock?: Clock;
+  /** Globs of the migrations of `modules` that live outside src/database/migrations. */
+  migrations?: ExtraMigrations;
 }
 
 /**
@@ -54,7 +56,7 @@ export class AppModule {
         MetricsModule,
         metricsEndpoint(),
         ScheduleModule.forRoot(),
-        DatabaseModule,
+        DatabaseModule.forRoot(options.migrations),
         RedisModule,
         CacheInvalidationModule,
         UsersModule,

@@ -4,12 +4,17 @@ import { NotesModule } from './fixtures/notes/notes.module';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser, Transport } from './support/users';
 
-/** The walkthrough of docs/EXTENDING.md: a feature module composed with the service through the `modules` option. */
+/**
+ * The walkthrough of docs/EXTENDING.md: a feature module with a table of its
+ * own, composed with the service through the `modules` option. A module in
+ * src/ has its migration in src/database/migrations, found by the service's
+ * glob; this one lives outside src/, so its migration is handed over too.
+ */
 describe('a feature module (NotesModule of docs/EXTENDING.md)', () => {
   let testApp: TestApp;
 
   beforeAll(async () => {
-    testApp = await startTestApp({}, { modules: [NotesModule] });
+    testApp = await startTestApp({}, { modules: [NotesModule], migrations: [join(__dirname, 'fixtures', 'notes', 'migrations', '*.ts')] });
   });
   afterAll(() => testApp?.close());
 
@@ -94,6 +99,35 @@ describe('a feature module (NotesModule of docs/EXTENDING.md)', () => {
     });
   });
 
+  it('runs the module’s migration at boot, which creates what its entity says (migration:generate would find nothing)', async () => {
+    expect(await testApp.dataSource.query(`SELECT to_regclass('notes') IS NOT NULL AS present`)).toEqual([{ present: true }]);
+    const pending = await testApp.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it.each<Transport>(['cookie', 'body'])('answers 409 NOTE_EXISTS, the code of the module’s own ConflictException, to a second note with the same text (%s transport)', async (transport) => {
+    const { client } = await logIn(testApp, transport);
+    expect((await client.post('/api/v1/notes', { text: 'Water the plants' })).status).toBe(201);
+    const response = await client.post('/api/v1/notes', { text: 'Water the plants' });
+    expect(response.status).toBe(409);
+    expect(response.body).toEqual({ statusCode: 409, error: 'Conflict', code: 'NOTE_EXISTS', message: 'You already have a note with this text' });
+    expect((await client.get('/api/v1/notes')).body).toHaveLength(1);
+  });
+
+  it('answers 400 VALIDATION_FAILED to a note id that is not a uuid (ParseUUIDPipe)', async () => {
+    const { client } = await logIn(testApp, 'body');
+    const response = await client.get('/api/v1/notes/not-a-uuid');
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('deletes a user’s notes with the user (ON DELETE CASCADE)', async () => {
+    const { client } = await logIn(testApp, 'body');
+    const note = (await client.post('/api/v1/notes', { text: 'gone with me' })).body;
+    await testApp.dataSource.query('DELETE FROM users WHERE id = $1', [note.userId]);
+    expect(await testApp.dataSource.query('SELECT id FROM notes WHERE id = $1', [note.id])).toEqual([]);
+  });
+
   it('counts every user’s notes on the public route', async () => {
     const before = await publicCount();
     const { client } = await logIn(testApp, 'body');
@@ -120,7 +154,7 @@ describe('a feature module (NotesModule of docs/EXTENDING.md)', () => {
     expect((await user.client.get('/api/v1/notes')).body).toEqual([]);
   });
 
-  it.each(['notes.module.ts', 'notes.controller.ts', 'notes.service.ts', 'dto/create-note.dto.ts'])(
+  it.each(['note.entity.ts', 'notes.module.ts', 'notes.controller.ts', 'notes.service.ts', 'dto/create-note.dto.ts'])(
     'is the code docs/EXTENDING.md shows (%s)',
     (file) => {
       const guide = readFileSync(join(__dirname, '..', 'docs', 'EXTENDING.md'), 'utf8');

@@ -21,7 +21,7 @@ export class KeyStore {
   userId: string;
 
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'key_store_user_id_fkey' })
   user?: User;
 
   @Column({ type: 'integer', default: 1 })

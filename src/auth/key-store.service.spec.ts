@@ -32,11 +32,11 @@ async function setup(env: Record<string, string> = {}) {
   const moduleRef = await Test.createTestingModule({
     imports: [
       TestConfigModule.from({ NODE_ENV: 'test', ...env }),
-      TypeOrmModule.forRoot({ ...dataSourceOptions(undefined, 'memory://'), migrationsRun: true, retryAttempts: 0 }),
+      TypeOrmModule.forRoot({ ...dataSourceOptions(undefined, 'memory://'), autoLoadEntities: true, migrationsRun: true, retryAttempts: 0 }),
       ConnectivityModule,
       ClockModule.forRoot(),
       MetricsModule,
-      TypeOrmModule.forFeature([KeyStore]),
+      TypeOrmModule.forFeature([KeyStore, User]),
       CacheInvalidationModule,
     ],
     providers: [KeyStoreService],

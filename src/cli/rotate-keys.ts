@@ -1,40 +1,41 @@
-import { config as loadDotEnv } from 'dotenv';
-import { parseDurationSeconds } from '../config/duration';
-import { ConfigError, loadConfig } from '../config/app-config';
-import { rotateKeySet } from '../auth/keys/key-set';
+import { parseArgs } from 'node:util';
 import { JWKS_MAX_AGE_SECONDS } from '../auth/keys/jwks.controller';
+import { rotateKeySet } from '../auth/keys/key-set';
 import { KEY_RELOAD_INTERVAL_MS } from '../auth/keys/signing-keys.service';
+import { ConfigError, loadConfig } from '../config/app-config';
+import { parseDurationSeconds } from '../config/duration';
+import { runCli } from './run-cli';
+
+const USAGE = `Usage: npm run keys:rotate [-- --activate-in 10m]
+       (in the image: node dist/cli/rotate-keys.js [--activate-in 10m])
+
+Adds a new access key and a new refresh key to JWT_KEYS_DIR. They are
+published (JWKS) at once and sign only from --activate-in on (default: twice
+the JWKS cache lifetime plus the instances' key reload interval). Nobody is
+logged out: retired keys verify until their last token expires.`;
 
 /**
- * `npm run keys:rotate [-- --activate-in 10m]`: adds a new access key and a new
- * refresh key to JWT_KEYS_DIR. They are published (JWKS) at once and sign only
- * from `--activate-in` on, which must outlast the JWKS cache (max-age) and the
- * instances' key reload, so every verifier knows a key before it signs.
- * Nobody is logged out: retired keys verify until their last token expires.
+ * The new keys must not sign before every verifier knows them, so the
+ * activation delay must outlast the JWKS cache (max-age) and the instances'
+ * key reload.
  */
-function main(): void {
-  loadDotEnv({ quiet: true });
+runCli(() => {
+  const { values } = parseArgs({ options: { 'activate-in': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return console.log(USAGE);
   const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
   const { algorithm, keysDir, clockToleranceSeconds } = config.jwt;
   if (algorithm === 'HS256') {
     throw new ConfigError('JWT_ALGORITHM=HS256 keys are JWT_ACCESS_SECRET and JWT_REFRESH_SECRET: there are no key files to rotate');
   }
   const minimum = JWKS_MAX_AGE_SECONDS + KEY_RELOAD_INTERVAL_MS / 1000;
-  const flag = process.argv.indexOf('--activate-in');
-  const activateIn = flag > 0 ? parseDurationSeconds(process.argv[flag + 1] ?? '') : 2 * minimum;
+  const activateIn = values['activate-in'] === undefined ? 2 * minimum : parseDurationSeconds(values['activate-in']);
   if (activateIn === undefined) throw new ConfigError('--activate-in takes a duration such as 10m');
-  if (activateIn < minimum) console.warn(`warning: keys activating in ${activateIn} s may sign before every verifier has fetched them (JWKS max-age ${JWKS_MAX_AGE_SECONDS} s)`);
+  if (activateIn < minimum)
+    console.warn(`warning: keys activating in ${activateIn} s may sign before every verifier has fetched them (JWKS max-age ${JWKS_MAX_AGE_SECONDS} s)`);
   const activatesAt = new Date(Date.now() + activateIn * 1000);
   const added = rotateKeySet(keysDir, algorithm, activatesAt, {
     access: config.accessTokenTtlSeconds + clockToleranceSeconds,
     refresh: config.refreshTokenTtlSeconds + clockToleranceSeconds,
   });
   console.log(`New keys in ${keysDir}: ${added.access}, ${added.refresh}; published now, signing from ${activatesAt.toISOString()}`);
-}
-
-try {
-  main();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-}
+});

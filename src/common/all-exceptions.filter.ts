@@ -1,9 +1,49 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseConnectivity } from '../database/connectivity/database-connectivity.service';
 import { isDatabaseUnavailable } from '../database/connectivity/database-unavailable';
 import { errorBody } from './error-body';
-import { AppError, ErrorCode, INVALID_TOKEN_CODES } from './error-code';
+import { AppError, ErrorCode, FieldError, INVALID_TOKEN_CODES } from './error-code';
+
+/** An error as the client will see it. */
+interface Answer {
+  status: number;
+  code: string;
+  message: string;
+  details?: FieldError[];
+  retryAfterSeconds?: number;
+}
+
+const INTERNAL_ERROR: Answer = { status: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' };
+
+/**
+ * The code of an HttpException that names none, where the contract has its
+ * own word for the status; any other status is its name (409 CONFLICT,
+ * 422 UNPROCESSABLE_ENTITY, 410 GONE).
+ */
+const CONTRACT_CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  // Nest's pipes throw a bare BadRequestException for a parameter that does not parse.
+  400: 'VALIDATION_FAILED',
+  // Passport's AuthGuard throws a bare UnauthorizedException when no token authenticates the request.
+  401: 'TOKEN_MISSING',
+  429: 'RATE_LIMITED',
+  500: 'INTERNAL_ERROR',
+};
+
+/**
+ * Errors of the HTTP layer (Fastify and its plugins: body size, content type,
+ * static files), in the contract's codes and with fixed texts.
+ */
+const HTTP_LAYER_ERRORS: Partial<Record<number, Answer>> = {
+  401: { status: 401, code: 'TOKEN_MISSING', message: 'Authentication is required' },
+  403: { status: 403, code: 'FORBIDDEN', message: 'You are not allowed to do this' },
+  404: { status: 404, code: 'NOT_FOUND', message: 'Not found' },
+  405: { status: 404, code: 'NOT_FOUND', message: 'Not found' },
+  413: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than 16 KiB' },
+  // JSON is the only body the API takes (app.factory.ts): another content type is a body that does not parse.
+  415: { status: 400, code: 'VALIDATION_FAILED', message: 'The request body must be JSON (Content-Type: application/json)' },
+  429: { status: 429, code: 'RATE_LIMITED', message: 'Too many requests; try again later' },
+};
 
 /** The one place where errors become HTTP responses: the contract's body, never a stack trace or SQL. */
 @Catch()
@@ -13,49 +53,70 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(private readonly connectivity: DatabaseConnectivity) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const error = this.toAppError(exception);
-    if (error.code === 'INTERNAL_ERROR') {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const answer = this.answerFor(exception, http.getRequest<FastifyRequest>());
+    if (answer.status >= 500 && answer.status !== 503) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
-    if (INVALID_TOKEN_CODES.has(error.code)) {
+    if (INVALID_TOKEN_CODES.has(answer.code as ErrorCode)) {
       reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-    } else if (error.code === 'TOKEN_MISSING') {
+    } else if (answer.code === 'TOKEN_MISSING') {
       reply.header('WWW-Authenticate', 'Bearer');
     }
-    if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-    reply.status(error.status).send(errorBody(error.code, error.message, { details: error.details }));
+    if (answer.retryAfterSeconds !== undefined) reply.header('Retry-After', String(answer.retryAfterSeconds));
+    reply.status(answer.status).send(errorBody(answer.code, answer.message, { details: answer.details, status: answer.status }));
   }
 
-  private toAppError(exception: unknown): AppError {
-    if (exception instanceof AppError) return exception;
-    if (exception instanceof HttpException) return this.fromStatus(exception.getStatus(), exception.message);
+  private answerFor(exception: unknown, request: FastifyRequest): Answer {
+    if (exception instanceof AppError) {
+      const { status, code, message, details, retryAfterSeconds } = exception;
+      return { status, code, message, details, retryAfterSeconds };
+    }
+    if (exception instanceof HttpException) {
+      return (isFastifyErrorFromNest(exception) && HTTP_LAYER_ERRORS[exception.getStatus()]) || fromHttpException(exception, request);
+    }
     // While the database is down, whatever failed failed for want of it.
     if (isDatabaseUnavailable(exception) || !this.connectivity.available) {
-      return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly');
+      return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' };
     }
     const status = (exception as { statusCode?: unknown } | null)?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return this.fromStatus(status, (exception as Error).message);
+      // Fastify's parser messages say what is wrong with the body.
+      return HTTP_LAYER_ERRORS[status] ?? { status: 400, code: 'VALIDATION_FAILED', message: (exception as Error).message || 'The request body is not valid JSON' };
     }
-    return new AppError('INTERNAL_ERROR', 'Something went wrong on our side');
+    return INTERNAL_ERROR;
   }
+}
 
-  /** Errors raised by the framework or Fastify itself (unknown route, body parsing, body size). */
-  private fromStatus(status: number, message: string): AppError {
-    const byStatus: Record<number, [ErrorCode, string]> = {
-      400: ['VALIDATION_FAILED', 'The request body is not valid JSON'],
-      401: ['TOKEN_MISSING', 'Authentication is required'],
-      403: ['FORBIDDEN', 'You are not allowed to do this'],
-      404: ['NOT_FOUND', 'Not found'],
-      405: ['NOT_FOUND', 'Not found'],
-      413: ['PAYLOAD_TOO_LARGE', 'The request body is larger than 16 KiB'],
-      415: ['VALIDATION_FAILED', 'The request body must be JSON (Content-Type: application/json)'],
-      429: ['RATE_LIMITED', 'Too many requests; try again later'],
-      503: ['SERVICE_UNAVAILABLE', 'The service is unavailable; try again shortly'],
-    };
-    const [code, fallback] = byStatus[status] ?? (status < 500 ? byStatus[400] : ['INTERNAL_ERROR', 'Something went wrong on our side']);
-    // Fastify's parser messages say what is wrong with the body; other statuses keep the fixed text.
-    return new AppError(code, code === 'VALIDATION_FAILED' && message ? message : fallback);
-  }
+/**
+ * An HttpException keeps its status, whoever threw it: its code is the one
+ * its response names (`new ConflictException({ code: 'NOTE_EXISTS', message })`),
+ * or else the status's.
+ */
+function fromHttpException(exception: HttpException, request: FastifyRequest): Answer {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  const own = typeof response === 'object' && response !== null ? (response as { code?: unknown }).code : undefined;
+  const code = typeof own === 'string' && own !== '' ? own : (CONTRACT_CODE_BY_STATUS[status] ?? statusName(status));
+  if (code === 'INTERNAL_ERROR') return INTERNAL_ERROR;
+  // The router's own 404 would repeat the path back ("Cannot GET /...").
+  if (status === 404 && request.routeOptions?.url === undefined) return { status, code, message: 'Not found' };
+  return { status, code, message: messageOf(response, exception) };
+}
+
+/** Nest hands a Fastify error on as a plain `HttpException(message, statusCode)` (its RoutesResolver). */
+function isFastifyErrorFromNest(exception: HttpException): boolean {
+  return exception.constructor === HttpException && typeof exception.getResponse() === 'string';
+}
+
+/** 409 CONFLICT, 422 UNPROCESSABLE_ENTITY: Nest's HttpStatus names. */
+function statusName(status: number): string {
+  return HttpStatus[status] ?? `HTTP_${status}`;
+}
+
+function messageOf(response: string | object, exception: HttpException): string {
+  const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' && message !== '' ? message : exception.message;
 }

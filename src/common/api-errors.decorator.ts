@@ -17,8 +17,11 @@ export class ErrorResponseDto {
   @ApiProperty({ example: 'Unauthorized' })
   error: string;
 
-  @ApiProperty({ enum: Object.keys(ERROR_STATUS), example: 'TOKEN_EXPIRED' })
-  code: ErrorCode;
+  @ApiProperty({
+    example: 'TOKEN_EXPIRED',
+    description: `One of ${Object.keys(ERROR_STATUS).join(', ')}; or the code of an HttpException: its own, else its status name (CONFLICT, GONE, ...)`,
+  })
+  code: string;
 
   @ApiProperty({ example: 'The access token has expired' })
   message: string;
@@ -27,10 +30,19 @@ export class ErrorResponseDto {
   details?: FieldErrorDto[];
 }
 
+/** The code of an HttpException a module throws itself, e.g. `{ status: 409, code: 'NOTE_EXISTS' }`. */
+export interface HttpExceptionCode {
+  status: number;
+  code: string;
+}
+
 /** Documents the error codes a route can answer with, grouped by status, with the contract's error body. */
-export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+export function ApiErrors(...codes: Array<ErrorCode | HttpExceptionCode>): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, string[]>();
+  for (const entry of codes) {
+    const { status, code } = typeof entry === 'string' ? { status: ERROR_STATUS[entry], code: entry } : entry;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   return applyDecorators(
     ...[...byStatus].map(([status, group]) =>
       ApiResponse({ status, type: ErrorResponseDto, description: group.map((code) => `\`${code}\``).join(', ') }),

@@ -1,12 +1,13 @@
+import { extname, join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
-import { AuthEvent } from '../auth/events/auth-event.entity';
-import { KeyStore } from '../auth/key-store.entity';
-import { User } from '../users/user.entity';
 import type { DatabaseConnectivity } from './connectivity/database-connectivity.service';
 import { createPGliteDriver } from './embedded/pglite-pool';
-import { migrations } from './migrations';
 
-export const entities = [User, KeyStore, AuthEvent];
+/**
+ * Every migration in `migrations/` beside this file, in the language this file
+ * runs as: `.ts` under ts-node (the CLIs) and ts-jest, `.js` in `dist`.
+ */
+export const MIGRATIONS_GLOB = join(__dirname, 'migrations', `*${extname(__filename)}`);
 
 export interface DriverOptions {
   /** Pool size on a PostgreSQL server. */
@@ -16,19 +17,16 @@ export interface DriverOptions {
 }
 
 /**
- * One set of options for the app and the TypeORM CLI: a PostgreSQL server
- * when `databaseUrl` is set, else embedded PGlite. Migrations are run by the
- * caller (at boot under an advisory lock, or by the CLI).
+ * One set of options for the app and the CLIs: a PostgreSQL server when
+ * `databaseUrl` is set, else embedded PGlite. Entities are not listed: the app
+ * takes those its modules register (`autoLoadEntities`), the TypeORM CLI finds
+ * them by glob (ormconfig.ts). Migrations are run by the caller (at boot under
+ * an advisory lock, or by a CLI).
  */
-export function dataSourceOptions(
-  databaseUrl: string | undefined,
-  embeddedDatabaseDir: string,
-  driver: DriverOptions = { poolSize: 20 },
-): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string | undefined, embeddedDatabaseDir: string, driver: DriverOptions = { poolSize: 20 }): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
-    entities,
-    migrations,
+    migrations: [MIGRATIONS_GLOB],
     migrationsRun: false,
     synchronize: false,
     // gen_random_uuid() is built into PostgreSQL 13+ and PGlite: no extension to install.

@@ -8,7 +8,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { registerUser, TestUser } from '../support/users';
 
 /**
- * The reference client (src/client/auth-client.ts) in a real browser, against
+ * The reference client (client/src/auth-client.ts) in a real browser, against
  * the real service in cookie transport. The test page is served from another
  * port of 127.0.0.1: another origin (so CORS_ORIGINS must allow it, with
  * credentials) but the same site, so the SameSite=Strict cookies flow.
@@ -100,7 +100,7 @@ interface PageServer {
 
 /** A page at `/` that imports the client, transpiled for the browser, from `/auth-client.js` and exposes `AuthClient`. */
 async function servePage(): Promise<PageServer> {
-  const source = readFileSync(join(__dirname, '../../src/client/auth-client.ts'), 'utf8');
+  const source = readFileSync(join(__dirname, '../../client/src/auth-client.ts'), 'utf8');
   const script = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2020 },
   }).outputText;

@@ -1,3 +1,5 @@
+import { Cookie, CookieJar } from 'tough-cookie';
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -13,20 +15,16 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-interface StoredCookie {
-  value: string;
-  path: string;
-}
-
 /**
- * A small HTTP client over real sockets with a cookie jar that honours Path
- * and Max-Age=0 (it sends Secure cookies over the loopback, as a browser does
- * for localhost). `bearer` and `csrfToken` are sent on every request when set.
+ * A small HTTP client over real sockets with a cookie jar (tough-cookie: paths,
+ * expiry and the `__Host-`/`__Secure-` prefix rules as RFC 6265 has them;
+ * Secure cookies go over the loopback, as a browser sends them to localhost).
+ * `bearer` and `csrfToken` are sent on every request when set.
  */
 export class ApiClient {
   bearer?: string;
   csrfToken?: string;
-  private readonly cookies = new Map<string, StoredCookie>();
+  private readonly jar = new CookieJar(undefined, { allowSecureOnLocal: true, prefixSecurity: 'strict' });
 
   constructor(readonly baseUrl: string) {}
 
@@ -43,27 +41,31 @@ export class ApiClient {
     return this.request<T>('DELETE', path, { ...options, body });
   }
 
+  /** The value of a cookie in the jar, whatever its path. */
   cookie(name: string): string | undefined {
-    return this.cookies.get(name)?.value;
+    const found = this.storedCookies().find((cookie) => cookie.key === name);
+    return found && decodeURIComponent(found.value);
   }
 
   cookieNames(): string[] {
-    return [...this.cookies.keys()];
+    return this.storedCookies().map((cookie) => cookie.key);
   }
 
+  /** Stores a cookie as the server would have set it (Secure, for the prefixes). */
   setCookie(name: string, value: string, path = '/'): void {
-    this.cookies.set(name, { value, path });
+    this.jar.setCookieSync(`${name}=${value}; Path=${path}; Secure`, this.baseUrl);
   }
 
   clearCookies(): void {
-    this.cookies.clear();
+    this.jar.removeAllCookiesSync();
   }
 
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const url = this.baseUrl + path;
     const headers: Record<string, string> = {};
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
     if (this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
-    const cookieHeader = this.cookieHeaderFor(path);
+    const cookieHeader = this.jar.getCookieStringSync(url);
     if (cookieHeader) headers.cookie = cookieHeader;
     let body: string | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
@@ -74,36 +76,18 @@ export class ApiClient {
     Object.assign(headers, options.headers);
     for (const [name, value] of Object.entries(headers)) if (value === undefined) delete headers[name];
 
-    const response = await fetch(this.baseUrl + path, { method, headers, body, redirect: 'manual' });
+    const response = await fetch(url, { method, headers, body, redirect: 'manual' });
     const setCookies = response.headers.getSetCookie();
-    for (const line of setCookies) this.store(line);
+    for (const line of setCookies) this.jar.setCookieSync(line, url);
     const text = await response.text();
     let parsed: unknown = text;
     if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
     return { status: response.status, headers: response.headers, body: parsed as T, setCookies };
   }
 
-  private cookieHeaderFor(path: string): string {
-    const pathname = path.split('?')[0];
-    return [...this.cookies]
-      .filter(([, cookie]) => pathname === cookie.path || pathname.startsWith(cookie.path.endsWith('/') ? cookie.path : `${cookie.path}/`))
-      .map(([name, cookie]) => `${name}=${cookie.value}`)
-      .join('; ');
-  }
-
-  private store(line: string): void {
-    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
-    const index = pair.indexOf('=');
-    const name = pair.slice(0, index);
-    const value = decodeURIComponent(pair.slice(index + 1));
-    const attribute = (key: string) =>
-      attributes.find((item) => item.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
-    const maxAge = attribute('max-age');
-    if (maxAge !== undefined && Number(maxAge) <= 0) {
-      this.cookies.delete(name);
-      return;
-    }
-    this.cookies.set(name, { value, path: attribute('path') ?? '/' });
+  /** Every unexpired cookie of the jar. */
+  private storedCookies(): Cookie[] {
+    return this.jar.getCookiesSync(this.baseUrl, { allPaths: true });
   }
 }
 

@@ -37,6 +37,8 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
   /** Feature modules to compose with the service, as AppModule's `modules` option does. */
   modules?: AppOptions['modules'];
+  /** Globs of their migrations, when they live outside src/database/migrations (as AppModule's `migrations` option). */
+  migrations?: AppOptions['migrations'];
 }
 
 /**
@@ -63,7 +65,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const clock = new TestClock();
   let app: NestFastifyApplication | undefined;
   try {
-    app = await inEnvironment(appEnv, () => createApp({ logDestination: options.logDestination, modules: options.modules, clock }));
+    app = await inEnvironment(appEnv, () => createApp({ logDestination: options.logDestination, modules: options.modules, migrations: options.migrations, clock }));
     // listen() runs the init hooks, so a bad key file fails here, after the database is open.
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {

@@ -17,6 +17,7 @@ export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 
 /** One security event of a user; append-only (a trigger refuses updates). */
 @Entity({ name: 'auth_events' })
+// The migration makes it (user_id, seq DESC); TypeORM cannot express the order, and compares the columns only.
 @Index('IDX_auth_events_user_seq', ['userId', 'seq'])
 export class AuthEvent {
   @PrimaryGeneratedColumn('uuid')
@@ -25,6 +26,7 @@ export class AuthEvent {
   /** Insertion order: the paging cursor. A string on both drivers (PGlite reads bigint as a number). */
   @Column({
     type: 'bigint',
+    generated: 'identity',
     generatedIdentity: 'ALWAYS',
     insert: false,
     update: false,
@@ -36,7 +38,7 @@ export class AuthEvent {
   userId: string;
 
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'auth_events_user_id_fkey' })
   user?: User;
 
   @Column({ name: 'session_id', type: 'uuid', nullable: true })

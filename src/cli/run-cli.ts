@@ -1,0 +1,24 @@
+import { config as loadDotEnv } from 'dotenv';
+import { ConfigError } from '../config/app-config';
+
+/**
+ * Runs one command-line tool: `.env` is read first, as the service does, and
+ * a failure ends in one line on standard error and exit code 1.
+ */
+export function runCli(main: () => void | Promise<void>): void {
+  loadDotEnv({ quiet: true });
+  Promise.resolve()
+    .then(main)
+    .catch((error: unknown) => {
+      console.error(describeFailure(error));
+      process.exitCode = 1;
+    });
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ConfigError) return `Configuration error: ${error.message}`;
+  // A refused connection to localhost is an AggregateError with no message, only a code.
+  const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
+  const text = typeof message === 'string' && message ? message : typeof code === 'string' ? code : String(error);
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
