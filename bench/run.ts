@@ -269,10 +269,7 @@ function argon2Ceiling(): number {
 async function soakMixed(base: string, users: string[], server: ChildProcess) {
   const tokens = await Promise.all(users.map((email) => login(base, email)));
   const latest = tokens.map((pair) => pair.refreshToken as string);
-  const mixed: autocannon.Request[] = [
-    ...usersMeRequests(tokens.map((pair) => pair.accessToken as string)),
-    { method: 'GET', path: '/health/live' },
-  ];
+  const mixed: autocannon.Request[] = [...usersMeRequests(tokens.map((pair) => pair.accessToken as string)), { method: 'GET', path: '/health/live' }];
   const load = (duration: number) =>
     Promise.all([
       run({ url: base, connections: CONNECTIONS - 10, duration, requests: mixed }),

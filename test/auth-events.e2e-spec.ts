@@ -39,7 +39,9 @@ describe('auth events for feature modules (@nestjs/event-emitter)', () => {
   });
 
   it('does not fail the request when a listener throws', async () => {
-    const response = await app().client().post('/api/v1/auth/register', { email: `fail-${Date.now()}@example.com`, password: TEST_PASSWORD });
+    const response = await app()
+      .client()
+      .post('/api/v1/auth/register', { email: `fail-${Date.now()}@example.com`, password: TEST_PASSWORD });
     expect(response.status).toBe(201);
     await eventually(() => welcome().greeted.some((greeting) => greeting.userId === response.body.id));
   });
@@ -63,9 +65,7 @@ describe('auth events for feature modules (@nestjs/event-emitter)', () => {
     expect(changed.status).toBe(204);
     await eventually(() => heard().some((event) => event instanceof PasswordChangedEvent && event.userId === first.user.id));
     await eventually(() => welcome().endedSessions.some((event) => event.reason === 'password_changed' && event.userId === first.user.id));
-    expect(welcome().endedSessions.find((event) => event.reason === 'password_changed' && event.userId === first.user.id)?.sessionIds).toEqual([
-      second.sessionId,
-    ]);
+    expect(welcome().endedSessions.find((event) => event.reason === 'password_changed' && event.userId === first.user.id)?.sessionIds).toEqual([second.sessionId]);
   });
 
   it('emits auth.user.deleted when the account is deleted', async () => {

@@ -7,7 +7,10 @@ const REFRESH_COOKIE = '__Secure-refresh_token';
 const CSRF_COOKIE = '__Host-csrf_token';
 
 function decodeJwt(token: string): { header: Record<string, any>; claims: Record<string, any> } {
-  const [header, claims] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+  const [header, claims] = token
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
   return { header, claims };
 }
 
@@ -45,7 +48,11 @@ describe('auth flows', () => {
     const client = testApp.client();
     client.bearer = session.client.bearer;
     client.csrfToken = session.client.csrfToken;
-    for (const [name, path] of [[ACCESS_COOKIE, '/'], [REFRESH_COOKIE, '/api/v1/auth'], [CSRF_COOKIE, '/']]) {
+    for (const [name, path] of [
+      [ACCESS_COOKIE, '/'],
+      [REFRESH_COOKIE, '/api/v1/auth'],
+      [CSRF_COOKIE, '/'],
+    ]) {
       const value = session.client.cookie(name);
       if (value) client.setCookie(name, value, path);
     }
@@ -81,7 +88,11 @@ describe('auth flows', () => {
     it.each(['cookie', 'body'])('starts no session (X-Token-Transport: %s): no cookie, no token', async (transport) => {
       const response = await testApp
         .client()
-        .post('/api/v1/auth/register', { email: `reg-${transport}-${Date.now()}@example.com`, password: TEST_PASSWORD }, { headers: { 'x-token-transport': transport } });
+        .post(
+          '/api/v1/auth/register',
+          { email: `reg-${transport}-${Date.now()}@example.com`, password: TEST_PASSWORD },
+          { headers: { 'x-token-transport': transport } },
+        );
       expect(response.status).toBe(201);
       expect(response.setCookies).toEqual([]);
       expect(JSON.stringify(response.body)).not.toMatch(/token|password|hash/i);

@@ -143,7 +143,7 @@ describe('cookies and CSRF', () => {
       ['no X-CSRF-Token', () => undefined],
       ['a made-up X-CSRF-Token', () => randomBytes(32).toString('base64url')],
       ['the CSRF token of another session of the same user', (f) => f.b.login.body.csrfToken],
-      ['the CSRF token of another user\'s session', (f) => f.stranger.login.body.csrfToken],
+      ["the CSRF token of another user's session", (f) => f.stranger.login.body.csrfToken],
     ];
 
     describe.each(unsafeRequests)('$route authenticated by cookie', ({ send, success, performed }) => {

@@ -42,8 +42,7 @@ describe('no account probing', () => {
   const login = (email: string, password: string, transport: Transport = 'cookie') =>
     testApp.client().post(LOGIN, { email, password }, { headers: transport === 'body' ? { 'x-token-transport': 'body' } : {} });
 
-  const lastEventSeq = async (): Promise<string> =>
-    (await testApp.dataSource.query('SELECT coalesce(max(seq), 0)::text AS seq FROM auth_events'))[0].seq;
+  const lastEventSeq = async (): Promise<string> => (await testApp.dataSource.query('SELECT coalesce(max(seq), 0)::text AS seq FROM auth_events'))[0].seq;
 
   describe('login with an unknown email and with a wrong password', () => {
     it.each<Transport>(['cookie', 'body'])('answer the same 401 INVALID_CREDENTIALS body (%s transport)', async (transport) => {

@@ -331,10 +331,13 @@ describe('errors and hardening', () => {
       it.each([
         ['with "=" padding', (signature: string) => `${signature}==`],
         ['with one "=" of padding', (signature: string) => `${signature}=`],
-        ['with non-zero trailing bits (the same bytes)', (signature: string) => {
-          const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(signature.at(-1)!);
-          return signature.slice(0, -1) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last | 1];
-        }],
+        [
+          'with non-zero trailing bits (the same bytes)',
+          (signature: string) => {
+            const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(signature.at(-1)!);
+            return signature.slice(0, -1) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last | 1];
+          },
+        ],
       ])('answers 401 TOKEN_INVALID to the signature %s', async (_label, change) => {
         const signature = signatureOf(accessToken);
         expect(Buffer.from(change(signature), 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(true);

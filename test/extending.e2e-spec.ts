@@ -105,14 +105,17 @@ describe('a feature module (NotesModule of docs/EXTENDING.md)', () => {
     expect(pending.upQueries.map((query) => query.query)).toEqual([]);
   });
 
-  it.each<Transport>(['cookie', 'body'])('answers 409 NOTE_EXISTS, the code of the module’s own ConflictException, to a second note with the same text (%s transport)', async (transport) => {
-    const { client } = await logIn(testApp, transport);
-    expect((await client.post('/api/v1/notes', { text: 'Water the plants' })).status).toBe(201);
-    const response = await client.post('/api/v1/notes', { text: 'Water the plants' });
-    expect(response.status).toBe(409);
-    expect(response.body).toEqual({ statusCode: 409, error: 'Conflict', code: 'NOTE_EXISTS', message: 'You already have a note with this text' });
-    expect((await client.get('/api/v1/notes')).body).toHaveLength(1);
-  });
+  it.each<Transport>(['cookie', 'body'])(
+    'answers 409 NOTE_EXISTS, the code of the module’s own ConflictException, to a second note with the same text (%s transport)',
+    async (transport) => {
+      const { client } = await logIn(testApp, transport);
+      expect((await client.post('/api/v1/notes', { text: 'Water the plants' })).status).toBe(201);
+      const response = await client.post('/api/v1/notes', { text: 'Water the plants' });
+      expect(response.status).toBe(409);
+      expect(response.body).toEqual({ statusCode: 409, error: 'Conflict', code: 'NOTE_EXISTS', message: 'You already have a note with this text' });
+      expect((await client.get('/api/v1/notes')).body).toHaveLength(1);
+    },
+  );
 
   it('answers 400 VALIDATION_FAILED to a note id that is not a uuid (ParseUUIDPipe)', async () => {
     const { client } = await logIn(testApp, 'body');

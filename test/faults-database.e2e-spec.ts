@@ -107,7 +107,10 @@ onPostgres('database faults, two instances behind a TCP proxy (PostgreSQL)', () 
     const onA = await logIn(a, 'body', user);
     const onB = await logIn(b, 'body', user);
     expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
-    for (const [session, other] of [[onA, b], [onB, a]] as const) {
+    for (const [session, other] of [
+      [onA, b],
+      [onB, a],
+    ] as const) {
       const client = other.client();
       client.bearer = session.login.body.accessToken;
       expect((await client.get(ME)).status).toBe(200);
@@ -212,7 +215,10 @@ onPostgres('boot (PostgreSQL)', () => {
   });
 
   it('exits non-zero with one line naming the variable when the configuration is bad', async () => {
-    const { exit, stdout, stderr } = await ServiceProcess.failing(serviceEnv(process.env.TEST_DATABASE_URL!, keys.dir, { ACCESS_TOKEN_TTL: 'soon' }), await freePort());
+    const { exit, stdout, stderr } = await ServiceProcess.failing(
+      serviceEnv(process.env.TEST_DATABASE_URL!, keys.dir, { ACCESS_TOKEN_TTL: 'soon' }),
+      await freePort(),
+    );
     expect(exit.code).not.toBe(0);
     expect((stdout + stderr).trim().split('\n')).toEqual([expect.stringMatching(/^Configuration error: .*ACCESS_TOKEN_TTL/)]);
   });

@@ -37,8 +37,7 @@ class LogCollector {
 const requestIdOf = (response: ApiResponse) => response.headers.get('x-request-id');
 
 /** The lines that hold `value`, as is or escaped as a JSON string. */
-const linesWith = (lines: string[], value: string) =>
-  lines.filter((line) => line.includes(value) || line.includes(JSON.stringify(value).slice(1, -1)));
+const linesWith = (lines: string[], value: string) => lines.filter((line) => line.includes(value) || line.includes(JSON.stringify(value).slice(1, -1)));
 
 describe('logging (LOG_LEVEL=info)', () => {
   const collector = new LogCollector();
@@ -95,9 +94,7 @@ describe('logging (LOG_LEVEL=info)', () => {
     });
 
     it('collected the secrets it looks for (the premise of the checks below)', () => {
-      expect(Object.keys(secrets)).toEqual(
-        expect.arrayContaining(['cookie __Host-access_token', 'cookie __Secure-refresh_token', 'cookie __Host-csrf_token']),
-      );
+      expect(Object.keys(secrets)).toEqual(expect.arrayContaining(['cookie __Host-access_token', 'cookie __Secure-refresh_token', 'cookie __Host-csrf_token']));
       for (const value of Object.values(secrets)) expect(value.length).toBeGreaterThanOrEqual(20);
     });
 

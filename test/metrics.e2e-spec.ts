@@ -78,12 +78,16 @@ describe('/metrics', () => {
 
     it('answers 401 TOKEN_MISSING without the token and TOKEN_INVALID with another', async () => {
       expectError(await guarded().client().get('/metrics'), 401, 'TOKEN_MISSING');
-      const wrong = await guarded().client().get('/metrics', { headers: { authorization: 'Bearer not-the-token' } });
+      const wrong = await guarded()
+        .client()
+        .get('/metrics', { headers: { authorization: 'Bearer not-the-token' } });
       expectError(wrong, 401, 'TOKEN_INVALID');
     });
 
     it('serves the metrics with it', async () => {
-      const response = await guarded().client().get('/metrics', { headers: { authorization: 'Bearer a-scrape-token-for-prometheus' } });
+      const response = await guarded()
+        .client()
+        .get('/metrics', { headers: { authorization: 'Bearer a-scrape-token-for-prometheus' } });
       expect(response.status).toBe(200);
       expect(response.body).toContain('auth_logins_total');
     });

@@ -231,8 +231,7 @@ describe('session lifetimes enforced by the server', () => {
 
 describe('expired-session clean-up (SessionCleanup.purgeExpiredSessions)', () => {
   const testApp = appWith();
-  const sessionExists = async (sessionId: string) =>
-    (await testApp().dataSource.query('SELECT 1 FROM key_store WHERE id = $1', [sessionId])).length === 1;
+  const sessionExists = async (sessionId: string) => (await testApp().dataSource.query('SELECT 1 FROM key_store WHERE id = $1', [sessionId])).length === 1;
   const expire = (sessionId: string, column: 'expires_at' | 'max_expires_at') =>
     testApp().dataSource.query(`UPDATE key_store SET ${column} = now() - interval '1 second' WHERE id = $1`, [sessionId]);
 
@@ -245,9 +244,7 @@ describe('expired-session clean-up (SessionCleanup.purgeExpiredSessions)', () =>
 
   beforeAll(async () => {
     const user = await registerUser(testApp(), { password: TEST_PASSWORD });
-    [idleExpired, maxExpired, revokedExpired, live, revokedLive] = await Promise.all(
-      Array.from({ length: 5 }, () => logIn(testApp(), 'body', user)),
-    );
+    [idleExpired, maxExpired, revokedExpired, live, revokedLive] = await Promise.all(Array.from({ length: 5 }, () => logIn(testApp(), 'body', user)));
     expect((await revokedExpired.client.post('/api/v1/auth/logout')).status).toBe(204);
     expect((await revokedLive.client.post('/api/v1/auth/logout')).status).toBe(204);
     await expire(idleExpired.sessionId, 'expires_at');

@@ -24,7 +24,11 @@ const PUBLIC_ROUTES = [
   'GET /metrics',
 ];
 
-const join = (...parts: string[]) => `/${parts.flatMap((part) => part.split('/')).filter(Boolean).join('/')}`;
+const join = (...parts: string[]) =>
+  `/${parts
+    .flatMap((part) => part.split('/'))
+    .filter(Boolean)
+    .join('/')}`;
 const label = (route: Route) => `${route.method} ${route.path}`;
 const withParams = (path: string) => path.replace(/:[^/]+/g, randomUUID());
 
@@ -76,7 +80,12 @@ describe('deny by default: every route needs an access token unless it is public
   });
 
   it('has exactly the public routes of the contract', () => {
-    expect(routes.filter((route) => route.isPublic).map(label).sort()).toEqual([...PUBLIC_ROUTES].sort());
+    expect(
+      routes
+        .filter((route) => route.isPublic)
+        .map(label)
+        .sort(),
+    ).toEqual([...PUBLIC_ROUTES].sort());
   });
 
   it('answers 401 TOKEN_MISSING without a token on every other route', async () => {
@@ -102,17 +111,20 @@ describe('deny by default: every route needs an access token unless it is public
 
   it('documents the same routes in OpenAPI, the public ones without an access-token requirement', async () => {
     const document = (await testApp.client().get('/docs/openapi.json')).body;
-    const needsAccessToken = (security: Array<Record<string, unknown>>) =>
-      security.some((requirement) => 'bearer' in requirement || 'access-cookie' in requirement);
-    const operations = Object.entries(document.paths as Record<string, Record<string, { security?: Array<Record<string, unknown>> }>>).flatMap(
-      ([path, item]) =>
-        Object.entries(item).map(([method, operation]) => ({
-          route: `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`,
-          isPublic: !needsAccessToken(operation.security ?? document.security ?? []),
-        })),
+    const needsAccessToken = (security: Array<Record<string, unknown>>) => security.some((requirement) => 'bearer' in requirement || 'access-cookie' in requirement);
+    const operations = Object.entries(document.paths as Record<string, Record<string, { security?: Array<Record<string, unknown>> }>>).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => ({
+        route: `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`,
+        isPublic: !needsAccessToken(operation.security ?? document.security ?? []),
+      })),
     );
     expect(operations.map(({ route }) => route).sort()).toEqual(routes.map(label).sort());
-    expect(operations.filter(({ isPublic }) => isPublic).map(({ route }) => route).sort()).toEqual([...PUBLIC_ROUTES].sort());
+    expect(
+      operations
+        .filter(({ isPublic }) => isPublic)
+        .map(({ route }) => route)
+        .sort(),
+    ).toEqual([...PUBLIC_ROUTES].sort());
   });
 
   it('serves the docs without a token', async () => {

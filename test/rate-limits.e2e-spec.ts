@@ -87,8 +87,7 @@ describe('rate limits', () => {
     });
     afterAll(() => testApp.close());
 
-    const deleteAccount = (client: ApiClient, password: string, ip: string) =>
-      client.delete(ME, { password }, { headers: forwardedFor(ip) });
+    const deleteAccount = (client: ApiClient, password: string, ip: string) => client.delete(ME, { password }, { headers: forwardedFor(ip) });
     const changePassword = (client: ApiClient, currentPassword: string, ip: string) =>
       client.post(`${ME}/password`, { currentPassword, newPassword: 'a brand new passphrase' }, { headers: forwardedFor(ip) });
 

@@ -79,7 +79,7 @@ describe('revocation cache (one instance)', () => {
       expect(events.find((event) => event.type === 'session_revoked')?.sessionId).toBe(other.sessionId);
     });
 
-    it('stops warm tokens at once when an admin ends a user\'s sessions by DELETE /users/<ID IN UPPER CASE>/sessions', async () => {
+    it("stops warm tokens at once when an admin ends a user's sessions by DELETE /users/<ID IN UPPER CASE>/sessions", async () => {
       const admin = await logIn(testApp, 'body', await registerUser(testApp, { roles: ['user', 'admin'] }));
       const target = await logIn(testApp, 'body');
       expect((await target.client.get(ME)).status).toBe(200);

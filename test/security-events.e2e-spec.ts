@@ -67,11 +67,7 @@ async function runJourney(testApp: TestApp): Promise<Journey> {
   step('replay', await testApp.client().post('/api/v1/auth/refresh', { refreshToken: a.refreshToken }, AS_CLIENT), 401, 'REFRESH_TOKEN_REUSED');
 
   const c = await bodyLogin(testApp, user);
-  step(
-    'password change',
-    await c.client.post('/api/v1/users/me/password', { currentPassword: user.password, newPassword: NEW_PASSWORD }, AS_CLIENT),
-    204,
-  );
+  step('password change', await c.client.post('/api/v1/users/me/password', { currentPassword: user.password, newPassword: NEW_PASSWORD }, AS_CLIENT), 204);
   user.password = NEW_PASSWORD;
   step('logout', await c.client.post('/api/v1/auth/logout', undefined, AS_CLIENT), 204);
 
@@ -152,9 +148,7 @@ describe('security events (GET /api/v1/users/me/events)', () => {
       const items = await allEvents(journey.reader);
       for (const item of items) {
         expect(Object.keys(item).sort()).toEqual(['at', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
-        expect(item).toEqual(
-          expect.objectContaining({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), ip: '127.0.0.1', userAgent: USER_AGENT }),
-        );
+        expect(item).toEqual(expect.objectContaining({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), ip: '127.0.0.1', userAgent: USER_AGENT }));
       }
       expect(new Set(items.map((item) => item.id)).size).toBe(items.length);
     });
@@ -217,9 +211,7 @@ describe('security events (GET /api/v1/users/me/events)', () => {
   describe('the auth_events table', () => {
     it('refuses an UPDATE of a recorded event in the database, and the event stays as it was', async () => {
       const before = await allEvents(journey.reader);
-      await expect(
-        testApp.dataSource.query(`UPDATE auth_events SET type = 'logout' WHERE user_id = $1`, [journey.user.id]),
-      ).rejects.toThrow(/append-only/);
+      await expect(testApp.dataSource.query(`UPDATE auth_events SET type = 'logout' WHERE user_id = $1`, [journey.user.id])).rejects.toThrow(/append-only/);
       expect(await allEvents(journey.reader)).toEqual(before);
     });
   });

@@ -64,7 +64,7 @@ describe('sessions', () => {
       expect(ids).not.toContain(ended.sessionId);
     });
 
-    it('never shows another user\'s sessions', async () => {
+    it("never shows another user's sessions", async () => {
       const mine = (await listSessions(first.client)).body.map((item: { id: string }) => item.id);
       const theirs = (await listSessions(stranger.client)).body.map((item: { id: string }) => item.id);
       expect(mine).not.toContain(stranger.sessionId);
@@ -92,7 +92,7 @@ describe('sessions', () => {
   });
 
   describe('DELETE /api/v1/auth/sessions/:id', () => {
-    it('ends one of the user\'s own sessions: 204, then its access token answers 401 SESSION_REVOKED', async () => {
+    it("ends one of the user's own sessions: 204, then its access token answers 401 SESSION_REVOKED", async () => {
       const user = await registerUser(testApp);
       const asking = await logInAs(user);
       const other = await logInAs(user);
@@ -104,7 +104,7 @@ describe('sessions', () => {
       expect(await profileStatus(asking.client)).toBe(200);
     });
 
-    it('answers 404 NOT_FOUND for another user\'s session, which keeps working', async () => {
+    it("answers 404 NOT_FOUND for another user's session, which keeps working", async () => {
       const attacker = await logIn(testApp, 'body');
       const victim = await logIn(testApp, 'body');
       const response = await attacker.client.delete(`/api/v1/auth/sessions/${victim.sessionId}`);
@@ -140,7 +140,7 @@ describe('sessions', () => {
       expect(await profileStatus(target.client)).toBe(200);
     });
 
-    it('lets an admin end every session of the target user (204), leaving the admin\'s own session alone', async () => {
+    it("lets an admin end every session of the target user (204), leaving the admin's own session alone", async () => {
       const admin = await logInAdmin();
       const target = await registerUser(testApp);
       const phone = await logInAs(target);
@@ -155,7 +155,7 @@ describe('sessions', () => {
       expect(await profileStatus(admin.client)).toBe(200);
     });
 
-    it('stops the target\'s refresh tokens too', async () => {
+    it("stops the target's refresh tokens too", async () => {
       const admin = await logInAdmin();
       const target = await logIn(testApp, 'body');
       await admin.client.delete(`/api/v1/users/${target.user.id}/sessions`);

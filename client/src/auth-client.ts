@@ -52,12 +52,7 @@ export class AuthError extends Error {
   static async from(response: Response): Promise<AuthError> {
     const body = await readJson(response);
     const error = isErrorBody(body) ? body : undefined;
-    return new AuthError(
-      response.status,
-      error?.code ?? `HTTP_${response.status}`,
-      error?.message ?? `${response.status} ${response.statusText}`.trim(),
-      body,
-    );
+    return new AuthError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `${response.status} ${response.statusText}`.trim(), body);
   }
 }
 

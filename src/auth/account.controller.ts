@@ -30,11 +30,7 @@ export class AccountController {
   @ApiOperation({ summary: 'Change the password; ends every other session' })
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'RATE_LIMITED')
-  async changePassword(
-    @CurrentUser() user: AuthenticatedUser,
-    @Body() body: ChangePasswordDto,
-    @Client() client: ClientInfo,
-  ): Promise<void> {
+  async changePassword(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangePasswordDto, @Client() client: ClientInfo): Promise<void> {
     await this.auth.changePassword(user, body.currentPassword, body.newPassword, client);
   }
 
@@ -52,11 +48,7 @@ export class AccountController {
   @ApiOperation({ summary: 'Delete the account and every session' })
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'RATE_LIMITED')
-  async deleteAccount(
-    @CurrentUser() user: AuthenticatedUser,
-    @Body() body: DeleteAccountDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<void> {
+  async deleteAccount(@CurrentUser() user: AuthenticatedUser, @Body() body: DeleteAccountDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.deleteAccount(user.id, body.password);
     this.cookies.clear(reply);
   }

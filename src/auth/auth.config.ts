@@ -114,7 +114,10 @@ export const authConfig = registerAs('auth', () => readAuthConfig(process.env));
 
 /** HS256 secrets: both set, each with real entropy, and different. */
 function assertGoodSecrets(accessSecret: string | undefined, refreshSecret: string | undefined): void {
-  for (const [name, secret] of [['JWT_ACCESS_SECRET', accessSecret], ['JWT_REFRESH_SECRET', refreshSecret]] as const) {
+  for (const [name, secret] of [
+    ['JWT_ACCESS_SECRET', accessSecret],
+    ['JWT_REFRESH_SECRET', refreshSecret],
+  ] as const) {
     if (!secret) throw new ConfigError(`${name} is required when JWT_ALGORITHM=HS256; ${GENERATE_SECRET_HINT}`);
     const weakness = secretWeakness(secret);
     if (weakness) throw new ConfigError(`${name} is too weak (${weakness}); ${GENERATE_SECRET_HINT}`);

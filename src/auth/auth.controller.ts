@@ -1,14 +1,5 @@
 import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
@@ -76,7 +67,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Rotate the session\'s token pair (refresh token from the body or the cookie)' })
+  @ApiOperation({ summary: "Rotate the session's token pair (refresh token from the body or the cookie)" })
   @ApiSecurity('refresh-cookie')
   @ApiSecurity('csrf')
   @ApiBody({ type: RefreshTokenDto, required: false })
@@ -121,17 +112,13 @@ export class AuthController {
   @ApiOperation({ summary: 'End every session of the user' })
   @ApiNoContentResponse()
   @ApiErrors(...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
-  async logoutAll(
-    @CurrentUser() user: AuthenticatedUser,
-    @Client() client: ClientInfo,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<void> {
+  async logoutAll(@CurrentUser() user: AuthenticatedUser, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logoutAll(user, client);
     this.cookies.clear(reply);
   }
 
   @Get('sessions')
-  @ApiOperation({ summary: 'The user\'s live sessions' })
+  @ApiOperation({ summary: "The user's live sessions" })
   @ApiOkResponse({ type: [SessionListItemDto] })
   @ApiErrors(...ACCESS_TOKEN_ERRORS)
   async sessions(@CurrentUser() user: AuthenticatedUser): Promise<SessionListItemDto[]> {
@@ -141,14 +128,10 @@ export class AuthController {
 
   @Delete('sessions/:id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'End one of the user\'s own sessions' })
+  @ApiOperation({ summary: "End one of the user's own sessions" })
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'NOT_FOUND')
-  async endSession(
-    @CurrentUser() user: AuthenticatedUser,
-    @Param('id', CanonicalUuidPipe) id: string,
-    @Client() client: ClientInfo,
-  ): Promise<void> {
+  async endSession(@CurrentUser() user: AuthenticatedUser, @Param('id', CanonicalUuidPipe) id: string, @Client() client: ClientInfo): Promise<void> {
     await this.auth.endSession(user.id, id, client);
   }
 }

@@ -5,14 +5,7 @@ import { AppError } from '../common/error-code';
 import { Metrics } from '../metrics/metrics.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import {
-  AUTH_EVENTS,
-  PasswordChangedEvent,
-  SessionRevokedEvent,
-  SessionStartedEvent,
-  UserDeletedEvent,
-  UserRegisteredEvent,
-} from './auth-events';
+import { AUTH_EVENTS, PasswordChangedEvent, SessionRevokedEvent, SessionStartedEvent, UserDeletedEvent, UserRegisteredEvent } from './auth-events';
 import { AuthenticatedUser, ClientInfo, IssuedSession, RefreshPrincipal } from './authenticated-user';
 import { AuthEventType } from './events/auth-event.entity';
 import { AuthEventPage, AuthEventsService } from './events/auth-events.service';
@@ -122,9 +115,7 @@ export class AuthService {
   /** Incident response: ends every session of any user (recorded in that user's trail). */
   async endAllSessionsOf(userId: string, client: ClientInfo): Promise<void> {
     if (!(await this.users.findById(userId))) throw new AppError('NOT_FOUND', 'No such user');
-    const ended = await this.withEvent('session_revoked', userId, null, client, (manager) =>
-      this.keyStore.revokeAllForUser(userId, 'admin', { manager }),
-    );
+    const ended = await this.withEvent('session_revoked', userId, null, client, (manager) => this.keyStore.revokeAllForUser(userId, 'admin', { manager }));
     this.revoked(userId, 'admin', ended);
   }
 
@@ -188,12 +179,7 @@ export class AuthService {
     }
   }
 
-  private async issue(
-    user: User,
-    session: Pick<KeyStore, 'id' | 'expiresAt'>,
-    keys: KeyPair,
-    csrfToken: string,
-  ): Promise<IssuedSession> {
+  private async issue(user: User, session: Pick<KeyStore, 'id' | 'expiresAt'>, keys: KeyPair, csrfToken: string): Promise<IssuedSession> {
     const [access, refresh] = await Promise.all([
       this.tokens.signAccess({ sub: user.id, sid: session.id, prm: keys.accessKey, roles: user.roles }, session.expiresAt),
       this.tokens.signRefresh({ sub: user.id, sid: session.id, prm: keys.refreshKey }, session.expiresAt),

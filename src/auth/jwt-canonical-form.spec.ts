@@ -44,7 +44,13 @@ describe.each<SignatureAlgorithm>(['ES256', 'RS256', 'HS256'])('isCanonicalJwt f
 
   it.each([
     ['padding on the signature', (t: string) => `${t}=`],
-    ['padding on the header', (t: string) => { const [h, p, s] = segments(t); return `${h}=.${p}.${s}`; }],
+    [
+      'padding on the header',
+      (t: string) => {
+        const [h, p, s] = segments(t);
+        return `${h}=.${p}.${s}`;
+      },
+    ],
     ['non-zero trailing bits', (t: string) => t.slice(0, -1) + ALPHABET[ALPHABET.indexOf(t.at(-1)!) | 1]],
     ['the standard alphabet', (t: string) => t.replace(/-/g, '+').replace(/_/g, '/') + (/[-_]/.test(segments(t)[2]) ? '' : '+')],
     ['a longer signature', (t: string) => `${t}AAAA`],

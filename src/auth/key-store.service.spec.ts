@@ -159,7 +159,7 @@ describe('KeyStoreService', () => {
       expect(await row(id)).toMatchObject({ generation: 1 });
     });
 
-    it('revokes every session of the user except keepSessionId, and no one else\'s', async () => {
+    it("revokes every session of the user except keepSessionId, and no one else's", async () => {
       const { keyStore, newUser, start, row } = context();
       const userId = await newUser();
       const [kept, second, third] = [await start(userId), await start(userId), await start(userId)];
@@ -183,7 +183,7 @@ describe('KeyStoreService', () => {
       expect(await row(old.id)).toBeUndefined();
     });
 
-    it('lists only the user\'s live sessions: not revoked, not idle-expired, not past the absolute lifetime', async () => {
+    it("lists only the user's live sessions: not revoked, not idle-expired, not past the absolute lifetime", async () => {
       const { keyStore, newUser, start, sql } = context();
       const userId = await newUser();
       const [live, revoked, idle, old] = [await start(userId), await start(userId), await start(userId), await start(userId)];
@@ -209,7 +209,20 @@ describe('KeyStoreService', () => {
     it('gives no grace even to a replay in the same millisecond as the rotation', async () => {
       const { keyStore, start } = context();
       const { id, userId, keys } = await start();
-      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+      jest.useFakeTimers({
+        doNotFake: [
+          'nextTick',
+          'setImmediate',
+          'clearImmediate',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'queueMicrotask',
+          'hrtime',
+          'performance',
+        ],
+      });
       try {
         await keyStore.rotate(id, userId, keys.refreshKey);
         expect(await keyStore.rotate(id, userId, keys.refreshKey)).toEqual({ outcome: 'reused' });

@@ -12,7 +12,6 @@ import { Metrics } from '../metrics/metrics.service';
 import { KeyStore, RevokedReason } from './key-store.entity';
 import { deriveNextKeys, hashKey, KeyPair, newSalt, sameHash } from './session-keys';
 
-
 export interface NewSession {
   userId: string;
   keys: KeyPair;
@@ -22,10 +21,7 @@ export interface NewSession {
 }
 
 /** What the per-request check needs to know about a session. */
-export type SessionState = Pick<
-  KeyStore,
-  'id' | 'userId' | 'accessKeyHash' | 'csrfTokenHash' | 'status' | 'expiresAt' | 'maxExpiresAt'
->;
+export type SessionState = Pick<KeyStore, 'id' | 'userId' | 'accessKeyHash' | 'csrfTokenHash' | 'status' | 'expiresAt' | 'maxExpiresAt'>;
 
 export interface RotatedSession {
   session: Pick<KeyStore, 'id' | 'userId' | 'generation' | 'expiresAt' | 'maxExpiresAt'>;
@@ -119,16 +115,7 @@ export class KeyStoreService {
     const now = new Date(this.clock.now());
     const idleExpiry = new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000);
     const invalidationKey = InvalidationKeys.session(sessionId);
-    const params: unknown[] = [
-      sessionId,
-      userId,
-      presentedHash,
-      now,
-      idleExpiry,
-      salt,
-      hashKey(keys.accessKey),
-      hashKey(keys.refreshKey),
-    ];
+    const params: unknown[] = [sessionId, userId, presentedHash, now, idleExpiry, salt, hashKey(keys.accessKey), hashKey(keys.refreshKey)];
     // Data-modifying CTEs run whether or not the final SELECT reads them.
     const parts = withParts('rotated', params.length, [alsoRecord, this.invalidation.queueFor(invalidationKey)]);
     const rows: RotatedRow[] = await this.sessions.query(
@@ -175,21 +162,12 @@ export class KeyStoreService {
    * returns how many. Nothing to publish: a cached state carries its expiries.
    */
   async deleteExpired(now = new Date(this.clock.now())): Promise<number> {
-    const result = await this.sessions
-      .createQueryBuilder()
-      .delete()
-      .from(KeyStore)
-      .where('expires_at <= :now OR max_expires_at <= :now', { now })
-      .execute();
+    const result = await this.sessions.createQueryBuilder().delete().from(KeyStore).where('expires_at <= :now OR max_expires_at <= :now', { now }).execute();
     return result.affected ?? 0;
   }
 
   /** Ends every active session of the user, except `keepSessionId` when given; returns the ids of those it ended. */
-  revokeAllForUser(
-    userId: string,
-    reason: RevokedReason,
-    options: { keepSessionId?: string; manager?: EntityManager } = {},
-  ): Promise<string[]> {
+  revokeAllForUser(userId: string, reason: RevokedReason, options: { keepSessionId?: string; manager?: EntityManager } = {}): Promise<string[]> {
     return this.inTransaction(options.manager, async (transaction) => {
       const query = transaction
         .getRepository(KeyStore)
@@ -217,13 +195,7 @@ export class KeyStoreService {
       .getMany();
   }
 
-  private async explainFailedRotation(
-    sessionId: string,
-    userId: string,
-    refreshKey: string,
-    presentedHash: string,
-    now: Date,
-  ): Promise<RotationResult> {
+  private async explainFailedRotation(sessionId: string, userId: string, refreshKey: string, presentedHash: string, now: Date): Promise<RotationResult> {
     const session = await this.sessions.findOneBy({ id: sessionId });
     if (!session || session.userId !== userId || session.status !== 'active' || !isLive(session, now)) {
       return { outcome: 'ended' };

@@ -81,10 +81,7 @@ describe('TokenService', () => {
   }
 
   /** A token signed with the service's own key for `kind` (so only what is overridden is wrong), with a low ES256 `s` as the service signs. */
-  async function forge(
-    kind: TokenKind,
-    options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: KeyObject } = {},
-  ): Promise<string> {
+  async function forge(kind: TokenKind, options: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: KeyObject } = {}): Promise<string> {
     const header = { alg: 'ES256', typ: TOKEN_TYPES[kind], kid: ctx.signingKeys.signingKey(kind).kid, ...options.header };
     const token = signJws(withoutUndefined(header), claims(kind, options.claims), options.key ?? ctx.privateKeys[kind]);
     return header.alg === 'ES256' ? withCanonicalSignature(token, 'ES256') : token;

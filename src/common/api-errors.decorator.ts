@@ -44,9 +44,7 @@ export function ApiErrors(...codes: Array<ErrorCode | HttpExceptionCode>): Metho
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return applyDecorators(
-    ...[...byStatus].map(([status, group]) =>
-      ApiResponse({ status, type: ErrorResponseDto, description: group.map((code) => `\`${code}\``).join(', ') }),
-    ),
+    ...[...byStatus].map(([status, group]) => ApiResponse({ status, type: ErrorResponseDto, description: group.map((code) => `\`${code}\``).join(', ') })),
   );
 }
 

@@ -24,12 +24,7 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Codes for a problem with the presented token: answered with `WWW-Authenticate: Bearer error="invalid_token"`. */
-export const INVALID_TOKEN_CODES: ReadonlySet<ErrorCode> = new Set([
-  'TOKEN_INVALID',
-  'TOKEN_EXPIRED',
-  'SESSION_REVOKED',
-  'REFRESH_TOKEN_REUSED',
-]);
+export const INVALID_TOKEN_CODES: ReadonlySet<ErrorCode> = new Set(['TOKEN_INVALID', 'TOKEN_EXPIRED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED']);
 
 export interface FieldError {
   field: string;

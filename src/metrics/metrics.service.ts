@@ -41,9 +41,10 @@ export class Metrics {
 
   /** Counts one cache's lookups (`auth_cache_requests_total`), with its label children made once. */
   cacheLookups(cache: string): (result: CacheLookup) => void {
-    const children = Object.fromEntries(
-      (['hit', 'miss', 'bypass'] as const).map((result) => [result, this.cacheRequests.labels({ cache, result })]),
-    ) as Record<CacheLookup, { inc(): void }>;
+    const children = Object.fromEntries((['hit', 'miss', 'bypass'] as const).map((result) => [result, this.cacheRequests.labels({ cache, result })])) as Record<
+      CacheLookup,
+      { inc(): void }
+    >;
     return (result) => children[result].inc();
   }
 

@@ -74,6 +74,8 @@ export class RedisConnection implements OnApplicationShutdown {
   private markLost(error?: Error): void {
     if (this.lost || this.stopping) return;
     this.lost = true;
-    this.logger.warn(`Redis unreachable${error ? ` (${(error as { code?: string }).code ?? error.message})` : ''}; rate limits are counted in process until it is back`);
+    this.logger.warn(
+      `Redis unreachable${error ? ` (${(error as { code?: string }).code ?? error.message})` : ''}; rate limits are counted in process until it is back`,
+    );
   }
 }

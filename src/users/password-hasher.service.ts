@@ -54,9 +54,7 @@ export class PasswordHasher {
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
     if (this.queueDepth >= this.capacity) {
-      return Promise.reject(
-        new AppError('SERVICE_UNAVAILABLE', 'Too many password checks at once; try again shortly', { retryAfterSeconds: RETRY_AFTER_SECONDS }),
-      );
+      return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'Too many password checks at once; try again shortly', { retryAfterSeconds: RETRY_AFTER_SECONDS }));
     }
     return this.limit(work);
   }

@@ -35,15 +35,21 @@ export const NewPasswordRules = (): PropertyDecorator =>
 
 /** Refuses passwords from the common-password list. */
 export function IsNotCommonPassword(options?: ValidationOptions): PropertyDecorator {
-  return passwordRule('isNotCommonPassword', (value) => !isCommonPassword(value), options, (property) =>
-    `${property} is one of the most common passwords, which attackers try first: choose another (a passphrase of several words works well)`,
+  return passwordRule(
+    'isNotCommonPassword',
+    (value) => !isCommonPassword(value),
+    options,
+    (property) => `${property} is one of the most common passwords, which attackers try first: choose another (a passphrase of several words works well)`,
   );
 }
 
 /** Refuses a password of nothing but whitespace. */
 export function IsNotBlankPassword(options?: ValidationOptions): PropertyDecorator {
-  return passwordRule('isNotBlankPassword', (value) => !isBlankPassword(value), options, (property) =>
-    `${property} must not be only whitespace: choose a passphrase of words`,
+  return passwordRule(
+    'isNotBlankPassword',
+    (value) => !isBlankPassword(value),
+    options,
+    (property) => `${property} must not be only whitespace: choose a passphrase of words`,
   );
 }
 

@@ -75,11 +75,7 @@ export class UsersService {
 
   /** Whether `password` is the user's current password. */
   async checkPassword(userId: string, password: string): Promise<boolean> {
-    const user = await this.users
-      .createQueryBuilder('user')
-      .addSelect('user.passwordHash')
-      .where('user.id = :userId', { userId })
-      .getOne();
+    const user = await this.users.createQueryBuilder('user').addSelect('user.passwordHash').where('user.id = :userId', { userId }).getOne();
     return this.passwords.verify(user?.passwordHash, password);
   }
 

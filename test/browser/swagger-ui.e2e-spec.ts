@@ -119,9 +119,7 @@ async function openDocs(testApp: TestApp): Promise<DocsPage> {
   const browser = await launchBrowser();
   const docs: DocsPage = { browser, requests: [], cspViolations: [] };
   browser.page.on('request', (request) => {
-    void request.allHeaders().then((headers) =>
-      docs.requests.push({ method: request.method(), path: new URL(request.url()).pathname, headers }),
-    );
+    void request.allHeaders().then((headers) => docs.requests.push({ method: request.method(), path: new URL(request.url()).pathname, headers }));
   });
   browser.page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) docs.cspViolations.push(message.text());
@@ -153,12 +151,7 @@ async function cookieValue(docs: DocsPage, name: string): Promise<string | undef
 }
 
 /** Opens the operation, "Try it out", fills the JSON body when given, "Execute": the status and response the UI shows. */
-async function tryItOut(
-  docs: DocsPage,
-  tag: string,
-  operationId: string,
-  body?: unknown,
-): Promise<{ status: string; text: string }> {
+async function tryItOut(docs: DocsPage, tag: string, operationId: string, body?: unknown): Promise<{ status: string; text: string }> {
   const op = operation(docs, tag, operationId);
   if (!(await op.evaluate((element) => element.classList.contains('is-open')))) {
     await op.locator('.opblock-summary').first().click();

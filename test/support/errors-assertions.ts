@@ -25,9 +25,7 @@ export function expectError(response: ApiResponse, status: number, code: string)
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const allowed = ['statusCode', 'error', 'code', 'message', ...(code === 'VALIDATION_FAILED' ? ['details'] : [])];
   expect(allowed).toEqual(expect.arrayContaining(Object.keys(response.body)));
-  expect(response.body).toEqual(
-    expect.objectContaining({ statusCode: status, error: expect.any(String), code, message: expect.any(String) }),
-  );
+  expect(response.body).toEqual(expect.objectContaining({ statusCode: status, error: expect.any(String), code, message: expect.any(String) }));
   expect(response.body.message).not.toBe('');
   expectNoLeak(response);
 }

@@ -26,10 +26,7 @@ export interface LoggedInClient {
 }
 
 /** Registers a user with a unique email; `roles` are granted directly in the database (there is no route for it). */
-export async function registerUser(
-  testApp: Service,
-  options: { email?: string; password?: string; name?: string; roles?: string[] } = {},
-): Promise<TestUser> {
+export async function registerUser(testApp: Service, options: { email?: string; password?: string; name?: string; roles?: string[] } = {}): Promise<TestUser> {
   const email = options.email ?? `user-${randomUUID()}@example.com`;
   const password = options.password ?? TEST_PASSWORD;
   const response = await testApp.client().post('/api/v1/auth/register', { email, password, name: options.name });
@@ -45,12 +42,7 @@ export async function registerUser(
  * A client logged in as `user` (a new user when omitted). Body transport sends
  * `Authorization: Bearer`; cookie transport keeps the cookies and sends the CSRF token.
  */
-export async function logIn(
-  testApp: Service,
-  transport: Transport,
-  user?: TestUser,
-  headers: Record<string, string> = {},
-): Promise<LoggedInClient> {
+export async function logIn(testApp: Service, transport: Transport, user?: TestUser, headers: Record<string, string> = {}): Promise<LoggedInClient> {
   const account = user ?? (await registerUser(testApp));
   const client = testApp.client();
   const login = await client.post(

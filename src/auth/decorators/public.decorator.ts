@@ -6,5 +6,4 @@ export const IS_PUBLIC = 'auth:isPublic';
 export const PUBLIC_OPERATION = 'x-public';
 
 /** Opts a route (or controller) out of the global access-token guard. */
-export const Public = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_OPERATION, true));
+export const Public = (): MethodDecorator & ClassDecorator => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_OPERATION, true));

@@ -165,9 +165,7 @@ describe('RolesGuard', () => {
 
   it('throws FORBIDDEN when there is no user at all', async () => {
     const { rolesGuard } = await setup();
-    expect(() => rolesGuard.canActivate(contextFor(FixtureController, 'adminOnly'))).toThrow(
-      expect.objectContaining({ code: 'FORBIDDEN' }),
-    );
+    expect(() => rolesGuard.canActivate(contextFor(FixtureController, 'adminOnly'))).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
   });
 });
 
@@ -192,16 +190,13 @@ describe('CsrfGuard', () => {
     expect(sessions.assertCsrfToken).not.toHaveBeenCalled();
   });
 
-  it.each(['POST', 'PUT', 'PATCH', 'DELETE'])(
-    'checks the X-CSRF-Token of a cookie principal on %s against its session',
-    async (method) => {
-      const { csrfGuard, sessions } = await setup();
-      const user = principal('cookie');
-      const context = contextFor(FixtureController, 'closed', { method, user, headers: { 'x-csrf-token': 'the-csrf-token' } });
-      await expect(csrfGuard.canActivate(context)).resolves.toBe(true);
-      expect(sessions.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, 'the-csrf-token');
-    },
-  );
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE'])('checks the X-CSRF-Token of a cookie principal on %s against its session', async (method) => {
+    const { csrfGuard, sessions } = await setup();
+    const user = principal('cookie');
+    const context = contextFor(FixtureController, 'closed', { method, user, headers: { 'x-csrf-token': 'the-csrf-token' } });
+    await expect(csrfGuard.canActivate(context)).resolves.toBe(true);
+    expect(sessions.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, 'the-csrf-token');
+  });
 
   it('asks the session authenticator with no token when a cookie principal posts without X-CSRF-Token', async () => {
     const { csrfGuard, sessions } = await setup();

@@ -16,9 +16,7 @@ export function generateKeyFile(file: string, algorithm: AsymmetricAlgorithm): v
   if (existsSync(file)) throw new Error(`${file} already exists`);
   mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   const { privateKey } =
-    algorithm === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS })
-      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    algorithm === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
 }
 

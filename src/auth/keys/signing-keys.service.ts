@@ -39,7 +39,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const { algorithm } = this.config.jwt;
     if (algorithm === 'HS256') {
       for (const kind of KINDS) this.loaded.get(kind)!.set('secret', this.secretKey(kind));
-      this.manifest = { access: [{ file: 'secret', activatesAt: new Date(0).toISOString() }], refresh: [{ file: 'secret', activatesAt: new Date(0).toISOString() }] };
+      this.manifest = {
+        access: [{ file: 'secret', activatesAt: new Date(0).toISOString() }],
+        refresh: [{ file: 'secret', activatesAt: new Date(0).toISOString() }],
+      };
     } else {
       this.generateFirstKeysIfMissing(algorithm);
       await this.reload();

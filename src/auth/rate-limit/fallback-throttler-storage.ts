@@ -22,10 +22,15 @@ export class FallbackThrottlerStorage implements ThrottlerStorage, OnApplication
     metrics: Metrics,
   ) {
     if (redis.client) this.redisStorage = new ThrottlerStorageRedisService(redis.client);
-    metrics.gauge('auth_rate_limit_store', 'Where rate limits are counted now (1): redis, or memory (this process)', () => {
-      const store = this.store;
-      return { redis: store === 'redis' ? 1 : 0, memory: store === 'memory' ? 1 : 0 };
-    }, 'store');
+    metrics.gauge(
+      'auth_rate_limit_store',
+      'Where rate limits are counted now (1): redis, or memory (this process)',
+      () => {
+        const store = this.store;
+        return { redis: store === 'redis' ? 1 : 0, memory: store === 'memory' ? 1 : 0 };
+      },
+      'store',
+    );
   }
 
   get store(): RateLimitStore {

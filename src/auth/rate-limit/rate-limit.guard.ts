@@ -31,7 +31,9 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
-    return `rate-limit:${createHash('sha256').update(`${name}:${this.subject(context, tracker, name)}`).digest('hex')}`;
+    return `rate-limit:${createHash('sha256')
+      .update(`${name}:${this.subject(context, tracker, name)}`)
+      .digest('hex')}`;
   }
 
   /** What a throttler counts by: the client IP, and for logins the email too. */

@@ -97,7 +97,10 @@ export function createPGliteDriver(dataDir: string, onEnd?: () => void): { Pool:
       onEnd?.();
       ready
         .then((db) => db.close())
-        .then(() => callback?.(), (error: Error) => callback?.(error));
+        .then(
+          () => callback?.(),
+          (error: Error) => callback?.(error),
+        );
     }
   }
   return { Pool: PGlitePool };
