@@ -179,11 +179,9 @@ export class AuthService {
     }
   }
 
-  private async issue(user: User, session: Pick<KeyStore, 'id' | 'expiresAt'>, keys: KeyPair, csrfToken: string): Promise<IssuedSession> {
-    const [access, refresh] = await Promise.all([
-      this.tokens.signAccess({ sub: user.id, sid: session.id, prm: keys.accessKey, roles: user.roles }, session.expiresAt),
-      this.tokens.signRefresh({ sub: user.id, sid: session.id, prm: keys.refreshKey }, session.expiresAt),
-    ]);
+  private issue(user: User, session: Pick<KeyStore, 'id' | 'expiresAt'>, keys: KeyPair, csrfToken: string): IssuedSession {
+    const access = this.tokens.signAccess({ sub: user.id, sid: session.id, prm: keys.accessKey, roles: user.roles }, session.expiresAt);
+    const refresh = this.tokens.signRefresh({ sub: user.id, sid: session.id, prm: keys.refreshKey }, session.expiresAt);
     return { user, sessionId: session.id, access, refresh, csrfToken };
   }
 }
