@@ -11,7 +11,7 @@
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ import { Client } from 'pg';
 const ROOT = join(__dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
-const WARMUP_S = 2;
+// Long enough for V8 to have optimised the hot paths: shorter warm-ups measure the JIT.
+const WARMUP_S = 5;
 const SOAK_S = Number(process.env.BENCH_SOAK ?? 60);
 const SERVER_CORE = process.env.BENCH_SERVER_CORE ?? '0';
 const LOAD_CORE = process.env.BENCH_LOAD_CORE ?? '1';
@@ -179,6 +180,7 @@ async function databaseWorkOfWarmRequests(database: Awaited<ReturnType<typeof be
 
 async function measure(name: string, options: autocannon.Options, log = true): Promise<Scenario> {
   await run({ ...options, connections: CONNECTIONS, duration: WARMUP_S });
+  await settle();
   const result = await run({ ...options, connections: CONNECTIONS, duration: DURATION_S });
   const scenario: Scenario = {
     name,
@@ -187,6 +189,7 @@ async function measure(name: string, options: autocannon.Options, log = true): P
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    ...(result.non2xx > 0 && { notes: `statuses: ${JSON.stringify(result.statusCodeStats)}` }),
   };
   if (log) console.log(`  ${name}: ${scenario.requestsPerSec} req/s, p50 ${scenario.p50Ms} ms, p99 ${scenario.p99Ms} ms`);
   return scenario;
@@ -224,6 +227,7 @@ async function measureRefresh(base: string, refreshTokens: string[]): Promise<Sc
       ],
     });
   await Promise.all(latest.map((_, slot) => chain(slot, WARMUP_S)));
+  await settle();
   [validPairs, invalidPairs] = [0, 0];
   const results = await Promise.all(latest.map((_, slot) => chain(slot, DURATION_S)));
   // No session was lost: the last refresh token each chain received refreshes once more (the request
@@ -267,13 +271,14 @@ function argon2Ceiling(): number {
 
 /** 60 s of profile reads, refreshes, logins and health checks together; the service's RSS every 5 s after a warm-up. */
 async function soakMixed(base: string, users: string[], server: ChildProcess) {
+  // Profile reads and refresh chains on sessions of their own: a rotation retires the access token it replaces.
   const tokens = await Promise.all(users.map((email) => login(base, email)));
-  const latest = tokens.map((pair) => pair.refreshToken as string);
+  const latest = await Promise.all(users.slice(0, 8).map(async (email) => (await login(base, email)).refreshToken as string));
   const mixed: autocannon.Request[] = [...usersMeRequests(tokens.map((pair) => pair.accessToken as string)), { method: 'GET', path: '/health/live' }];
   const load = (duration: number) =>
     Promise.all([
       run({ url: base, connections: CONNECTIONS - 10, duration, requests: mixed }),
-      ...latest.slice(0, 8).map((_, slot) =>
+      ...latest.map((_, slot) =>
         run({
           url: base,
           connections: 1,
@@ -293,7 +298,8 @@ async function soakMixed(base: string, users: string[], server: ChildProcess) {
       ),
       run({ url: base, connections: 2, duration, requests: loginRequests(users) }),
     ]);
-  await load(10);
+  // Long enough for the heap and the allocator to settle after the login scenario before it.
+  await load(30);
   const samples: number[] = [rssMb(server)];
   const timer = setInterval(() => samples.push(rssMb(server)), 5000);
   await load(SOAK_S);
@@ -345,6 +351,15 @@ function verdictsOf(results: { scenarios: Scenario[]; ratios: Record<string, num
   };
 }
 
+/**
+ * autocannon drops the requests in flight when a run ends; the service still
+ * answers them. A pause lets it finish before the next run starts, which
+ * would otherwise find twice the load (and, for logins, a full hashing queue).
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 3000));
+}
+
 function run(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error as Error) : resolve(result)));
@@ -354,7 +369,9 @@ function run(options: autocannon.Options): Promise<autocannon.Result> {
 /** A child process on the service's core (when taskset is there). */
 function startPinned(command: string[], env: Record<string, string>): ChildProcess {
   const [file, ...args] = HAS_TASKSET ? ['taskset', '-c', SERVER_CORE, ...command] : command;
-  return spawn(file, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SERVER_LOG=<file> keeps what the processes log (with BENCH_LOG_LEVEL=warn, say), to see why a request failed.
+  const log = process.env.BENCH_SERVER_LOG ? openSync(process.env.BENCH_SERVER_LOG, 'a') : 'ignore';
+  return spawn(file, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, 'inherit'] });
 }
 
 function pin(pid: number, core: string): void {

@@ -14,6 +14,9 @@ import type { AccessClaims } from './token.service';
  */
 @Injectable()
 export class SessionAuthenticator {
+  /** The hash of each verified token's key, made once: a cached token's claims are the same object on every request. */
+  private readonly keyHashes = new WeakMap<AccessClaims, string>();
+
   constructor(
     private readonly keyStore: KeyStoreService,
     private readonly users: UsersService,
@@ -24,10 +27,19 @@ export class SessionAuthenticator {
     const session = await this.keyStore.findState(claims.sid);
     if (!session) throw await this.missingSessionError(claims.sub);
     if (session.userId !== claims.sub) throw new AppError('TOKEN_INVALID', 'The access token does not match its session');
-    if (session.status !== 'active' || !isLive(session, new Date(this.clock.now())) || !sameHash(session.accessKeyHash, hashKey(claims.prm))) {
+    if (session.status !== 'active' || !isLive(session, new Date(this.clock.now())) || !sameHash(session.accessKeyHash, this.keyHashOf(claims))) {
       throw new AppError('SESSION_REVOKED', 'This session has ended or its tokens were rotated; refresh or sign in again');
     }
     return { id: claims.sub, sessionId: claims.sid, roles: claims.roles, via };
+  }
+
+  private keyHashOf(claims: AccessClaims): string {
+    let hash = this.keyHashes.get(claims);
+    if (hash === undefined) {
+      hash = hashKey(claims.prm);
+      this.keyHashes.set(claims, hash);
+    }
+    return hash;
   }
 
   async assertCsrfToken(sessionId: string, csrfToken: string | undefined): Promise<void> {

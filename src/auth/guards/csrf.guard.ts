@@ -14,12 +14,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class CsrfGuard implements CanActivate {
   constructor(private readonly sessions: SessionAuthenticator) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
     const principal = request.user;
+    // Most requests are not cookie-authenticated unsafe ones: answered without a promise.
     if (!principal || principal.via !== 'cookie' || SAFE_METHODS.has(request.method)) return true;
-    await this.sessions.assertCsrfToken(principal.sessionId, csrfHeader(request));
-    return true;
+    return this.sessions.assertCsrfToken(principal.sessionId, csrfHeader(request)).then(() => true);
   }
 }
 

@@ -92,13 +92,13 @@ async function setup() {
 describe('JwtAuthGuard', () => {
   it('lets a @Public() handler through without looking for a token', async () => {
     const { jwtGuard, cookies } = await setup();
-    await expect(jwtGuard.canActivate(contextFor(FixtureController, 'open'))).resolves.toBe(true);
+    await expect(Promise.resolve(jwtGuard.canActivate(contextFor(FixtureController, 'open')))).resolves.toBe(true);
     expect(cookies.accessToken).not.toHaveBeenCalled();
   });
 
   it('lets every handler of a @Public() controller through without looking for a token', async () => {
     const { jwtGuard, cookies } = await setup();
-    await expect(jwtGuard.canActivate(contextFor(PublicFixtureController, 'anything'))).resolves.toBe(true);
+    await expect(Promise.resolve(jwtGuard.canActivate(contextFor(PublicFixtureController, 'anything')))).resolves.toBe(true);
     expect(cookies.accessToken).not.toHaveBeenCalled();
   });
 
@@ -117,7 +117,7 @@ describe('JwtAuthGuard', () => {
     sessions.authenticateAccess.mockResolvedValue(user);
     strategy.outcome = { info: new JsonWebTokenError('Passport must not run') };
     const context = contextFor(FixtureController, 'closed');
-    await expect(jwtGuard.canActivate(context)).resolves.toBe(true);
+    await expect(Promise.resolve(jwtGuard.canActivate(context))).resolves.toBe(true);
     expect(sessions.authenticateAccess).toHaveBeenCalledWith(claims, 'bearer');
     expect(context.switchToHttp().getRequest<FakeRequest>().user).toBe(user);
   });
@@ -129,7 +129,7 @@ describe('JwtAuthGuard', () => {
     tokens.cachedAccessClaims.mockReturnValue(undefined);
     strategy.outcome = { user };
     const context = contextFor(FixtureController, 'closed');
-    await expect(jwtGuard.canActivate(context)).resolves.toBe(true);
+    await expect(Promise.resolve(jwtGuard.canActivate(context))).resolves.toBe(true);
     expect(context.switchToHttp().getRequest<FakeRequest>().user).toBe(user);
   });
 
@@ -172,21 +172,21 @@ describe('RolesGuard', () => {
 describe('CsrfGuard', () => {
   it('passes a request with no principal', async () => {
     const { csrfGuard, sessions } = await setup();
-    await expect(csrfGuard.canActivate(contextFor(FixtureController, 'closed', { method: 'POST' }))).resolves.toBe(true);
+    await expect(Promise.resolve(csrfGuard.canActivate(contextFor(FixtureController, 'closed', { method: 'POST' })))).resolves.toBe(true);
     expect(sessions.assertCsrfToken).not.toHaveBeenCalled();
   });
 
   it.each(['bearer', 'body'] as const)('passes a %s principal on POST without asking for the session', async (via) => {
     const { csrfGuard, sessions } = await setup();
     const context = contextFor(FixtureController, 'closed', { method: 'POST', user: principal(via) });
-    await expect(csrfGuard.canActivate(context)).resolves.toBe(true);
+    await expect(Promise.resolve(csrfGuard.canActivate(context))).resolves.toBe(true);
     expect(sessions.assertCsrfToken).not.toHaveBeenCalled();
   });
 
   it.each(['GET', 'HEAD', 'OPTIONS'])('passes a cookie principal on %s without asking for the session', async (method) => {
     const { csrfGuard, sessions } = await setup();
     const context = contextFor(FixtureController, 'closed', { method, user: principal('cookie') });
-    await expect(csrfGuard.canActivate(context)).resolves.toBe(true);
+    await expect(Promise.resolve(csrfGuard.canActivate(context))).resolves.toBe(true);
     expect(sessions.assertCsrfToken).not.toHaveBeenCalled();
   });
 
@@ -194,7 +194,7 @@ describe('CsrfGuard', () => {
     const { csrfGuard, sessions } = await setup();
     const user = principal('cookie');
     const context = contextFor(FixtureController, 'closed', { method, user, headers: { 'x-csrf-token': 'the-csrf-token' } });
-    await expect(csrfGuard.canActivate(context)).resolves.toBe(true);
+    await expect(Promise.resolve(csrfGuard.canActivate(context))).resolves.toBe(true);
     expect(sessions.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, 'the-csrf-token');
   });
 

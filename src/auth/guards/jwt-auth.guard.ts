@@ -32,8 +32,13 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     this.isPublic = handlerMetadata<boolean>(reflector, IS_PUBLIC);
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    // Public routes (health probes among them) pass without a promise.
     if (this.isPublic(context)) return true;
+    return this.authenticate(context);
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const presented = this.cookies.accessToken(request);
     if (!presented) throw new AppError('TOKEN_MISSING', 'Send an access token: Authorization: Bearer <token>, or the session cookie');
