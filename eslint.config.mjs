@@ -26,7 +26,7 @@ const AUTH_WIRING = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.data/', 'test-artifacts/'] },
+  { ignores: ['dist/', 'client/dist/', 'coverage/', 'node_modules/', '.data/', 'test-artifacts/'] },
 
   {
     files: ['**/*.ts'],

@@ -299,14 +299,18 @@ async function soakMixed(base: string, users: string[], server: ChildProcess) {
       run({ url: base, connections: 2, duration, requests: loginRequests(users) }),
     ]);
   // Long enough for the heap and the allocator to settle after the login scenario before it.
+  const warmupSamplesMb: number[] = [rssMb(server)];
+  const warmupTimer = setInterval(() => warmupSamplesMb.push(rssMb(server)), 5000);
   await load(30);
+  clearInterval(warmupTimer);
+  console.log(`  soak warm-up RSS every 5 s: ${warmupSamplesMb.join(' ')} MB`);
   const samples: number[] = [rssMb(server)];
   const timer = setInterval(() => samples.push(rssMb(server)), 5000);
   await load(SOAK_S);
   clearInterval(timer);
   samples.push(rssMb(server));
   const [startMb, endMb] = [samples[0], samples[samples.length - 1]];
-  const soak = { seconds: SOAK_S, rssSamplesMb: samples, startMb, endMb, maxMb: Math.max(...samples), drift: round((endMb - startMb) / startMb) };
+  const soak = { seconds: SOAK_S, warmupSamplesMb, rssSamplesMb: samples, startMb, endMb, maxMb: Math.max(...samples), drift: round((endMb - startMb) / startMb) };
   console.log(`  mixed soak ${SOAK_S} s: RSS ${startMb} MB -> ${endMb} MB (max ${soak.maxMb} MB, drift ${soak.drift})`);
   return soak;
 }
