@@ -29,6 +29,11 @@ export class Metrics {
     labelNames: ['outcome'] as const,
   });
   readonly sessionsRevoked = this.counter({ name: 'auth_sessions_revoked_total', help: 'Sessions ended, by reason', labelNames: ['reason'] as const });
+  readonly mails = this.counter({
+    name: 'auth_mails_total',
+    help: 'Mail delivery attempts, by kind and outcome: sent, retried (this attempt failed, another follows) or failed (given up)',
+    labelNames: ['kind', 'outcome'] as const,
+  });
   /** Lookups counted in plain numbers on the hot path, added to the counter when it is scraped. */
   private readonly pendingLookups = new Map<string, Record<CacheLookup, number>>();
   private readonly cacheRequests = this.counter({

@@ -1,0 +1,32 @@
+import { registerAs } from '@nestjs/config';
+import { IsEmail, Matches } from 'class-validator';
+import { join, resolve } from 'node:path';
+import { Env, isProduction, readEnvironment } from '../config/environment';
+
+class MailEnvironment {
+  @Matches(/^smtps?:\/\//, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsEmail({ allow_display_name: true }, { message: 'must be an address such as auth@example.com or "Auth" <auth@example.com>' })
+  MAIL_FROM?: string;
+
+  DATA_DIR?: string;
+}
+
+/** Where mail goes: an SMTP server (SMTP_URL), else `.eml` files under DATA_DIR/outbox. */
+export function readMailConfig(env: Env) {
+  const vars = readEnvironment(MailEnvironment, env);
+  return {
+    mail: {
+      smtpUrl: vars.SMTP_URL,
+      from: vars.MAIL_FROM ?? 'auth@localhost',
+      outboxDir: join(resolve(vars.DATA_DIR ?? '.data'), 'outbox'),
+      /** The outbox logs each mail's link for a developer to click; in production a link is a secret and stays out of the log. */
+      logLinks: !isProduction(env),
+    },
+  };
+}
+
+export type MailConfig = ReturnType<typeof readMailConfig>;
+
+export const mailConfig = registerAs('mail', () => readMailConfig(process.env));
