@@ -1,16 +1,18 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../common/error-code';
 import { Metrics } from '../metrics/metrics.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { AUTH_EVENTS, PasswordChangedEvent, SessionRevokedEvent, SessionStartedEvent, UserDeletedEvent, UserRegisteredEvent } from './auth-events';
+import { AUTH_EVENTS, PasswordChangedEvent, SessionStartedEvent, UserDeletedEvent, UserRegisteredEvent } from './auth-events';
 import { AuthenticatedUser, ClientInfo, IssuedSession, RefreshPrincipal } from './authenticated-user';
 import { AuthEventType } from './events/auth-event.entity';
 import { AuthEventPage, AuthEventsService } from './events/auth-events.service';
-import { KeyStore, RevokedReason } from './key-store.entity';
+import { KeyStore } from './key-store.entity';
 import { KeyStoreService } from './key-store.service';
+import { RecoveryConfig, recoveryConfig } from './recovery/recovery.config';
+import { SessionEndings } from './session-endings';
 import { hashKey, KeyPair, newRandomKey } from './session-keys';
 import { TokenService } from './token.service';
 
@@ -30,6 +32,8 @@ export class AuthService {
     private readonly dataSource: DataSource,
     private readonly metrics: Metrics,
     private readonly emitter: EventEmitter2,
+    private readonly endings: SessionEndings,
+    @Inject(recoveryConfig.KEY) private readonly recovery: RecoveryConfig,
   ) {}
 
   async register(email: string, password: string, name: string | undefined, client: ClientInfo): Promise<User> {
@@ -49,6 +53,11 @@ export class AuthService {
       if (check.userId) this.recordFailedLogin(check.userId, client);
       this.metrics.logins.inc({ outcome: 'failed' });
       throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
+    }
+    if (this.recovery.recovery.requireVerifiedEmail && !check.user.emailVerified) {
+      this.recordFailedLogin(check.user.id, client);
+      this.metrics.logins.inc({ outcome: 'unverified' });
+      throw new AppError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: follow the link in the mail we sent, or ask for a new one');
     }
     const keys: KeyPair = { accessKey: newRandomKey(), refreshKey: newRandomKey() };
     const csrfToken = newRandomKey();
@@ -77,7 +86,7 @@ export class AuthService {
         if (revoked) await this.events.record({ type: 'refresh_reuse_detected', userId, sessionId, client }, manager);
         return revoked;
       });
-      this.revoked(userId, 'refresh_reuse', ended ? [sessionId] : []);
+      this.endings.announce(userId, 'refresh_reuse', ended ? [sessionId] : []);
       throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
     }
     if (result.outcome === 'ended') throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
@@ -90,14 +99,14 @@ export class AuthService {
     const ended = await this.withEvent('logout', principal.id, principal.sessionId, client, (manager) =>
       this.keyStore.revoke(principal.sessionId, 'logout', manager),
     );
-    this.revoked(principal.id, 'logout', ended ? [principal.sessionId] : []);
+    this.endings.announce(principal.id, 'logout', ended ? [principal.sessionId] : []);
   }
 
   async logoutAll(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
     const ended = await this.withEvent('logout_all', user.id, user.sessionId, client, (manager) =>
       this.keyStore.revokeAllForUser(user.id, 'logout_all', { manager }),
     );
-    this.revoked(user.id, 'logout_all', ended);
+    this.endings.announce(user.id, 'logout_all', ended);
   }
 
   listSessions(userId: string): Promise<KeyStore[]> {
@@ -109,30 +118,30 @@ export class AuthService {
       this.keyStore.revokeOwn(userId, sessionId, 'session_revoked', manager),
     );
     if (!ended) throw new AppError('NOT_FOUND', 'No such session');
-    this.revoked(userId, 'session_revoked', [sessionId]);
+    this.endings.announce(userId, 'session_revoked', [sessionId]);
   }
 
   /** Incident response: ends every session of any user (recorded in that user's trail). */
   async endAllSessionsOf(userId: string, client: ClientInfo): Promise<void> {
     if (!(await this.users.findById(userId))) throw new AppError('NOT_FOUND', 'No such user');
     const ended = await this.withEvent('session_revoked', userId, null, client, (manager) => this.keyStore.revokeAllForUser(userId, 'admin', { manager }));
-    this.revoked(userId, 'admin', ended);
+    this.endings.announce(userId, 'admin', ended);
   }
 
   /** Changes the password and ends every other session, in one transaction. */
   async changePassword(user: AuthenticatedUser, currentPassword: string, newPassword: string, client: ClientInfo): Promise<void> {
-    await this.assertPassword(user.id, currentPassword);
+    await this.users.assertPassword(user.id, currentPassword);
     const passwordHash = await this.users.hashPassword(newPassword);
     const ended = await this.withEvent('password_changed', user.id, user.sessionId, client, async (manager) => {
       await this.users.setPasswordHash(user.id, passwordHash, manager);
       return this.keyStore.revokeAllForUser(user.id, 'password_changed', { keepSessionId: user.sessionId, manager });
     });
-    this.revoked(user.id, 'password_changed', ended);
+    this.endings.announce(user.id, 'password_changed', ended);
     this.emitter.emit(AUTH_EVENTS.passwordChanged, new PasswordChangedEvent(user.id));
   }
 
   async deleteAccount(userId: string, password: string): Promise<void> {
-    await this.assertPassword(userId, password);
+    await this.users.assertPassword(userId, password);
     await this.users.delete(userId);
     this.emitter.emit(AUTH_EVENTS.userDeleted, new UserDeletedEvent(userId));
   }
@@ -156,13 +165,6 @@ export class AuthService {
     });
   }
 
-  /** Once the change has committed: `auth_sessions_revoked_total`, and `auth.session.revoked` for whoever listens. */
-  private revoked(userId: string, reason: RevokedReason, sessionIds: string[]): void {
-    if (sessionIds.length === 0) return;
-    this.metrics.sessionsRevoked.inc({ reason }, sessionIds.length);
-    this.emitter.emit(AUTH_EVENTS.sessionRevoked, new SessionRevokedEvent(userId, sessionIds, reason));
-  }
-
   /**
    * Not awaited: awaiting the insert only for known emails would let response
    * timing tell known accounts from unknown ones.
@@ -171,12 +173,6 @@ export class AuthService {
     this.events.record({ type: 'login_failed', userId, client }).catch((error: Error) => {
       this.logger.warn(`Could not record a failed login: ${error.message}`);
     });
-  }
-
-  private async assertPassword(userId: string, password: string): Promise<void> {
-    if (!(await this.users.checkPassword(userId, password))) {
-      throw new AppError('INVALID_CREDENTIALS', 'The password is incorrect');
-    }
   }
 
   private issue(user: User, session: Pick<KeyStore, 'id' | 'expiresAt'>, keys: KeyPair, csrfToken: string): IssuedSession {

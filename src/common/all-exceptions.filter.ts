@@ -59,9 +59,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (answer.status >= 500 && answer.status !== 503) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
-    if (INVALID_TOKEN_CODES.has(answer.code as ErrorCode)) {
+    // RFC 6750 challenges belong to 401s only: a mailed token that is no good is a 400 TOKEN_INVALID.
+    if (answer.status === 401 && INVALID_TOKEN_CODES.has(answer.code as ErrorCode)) {
       reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-    } else if (answer.code === 'TOKEN_MISSING') {
+    } else if (answer.status === 401 && answer.code === 'TOKEN_MISSING') {
       reply.header('WWW-Authenticate', 'Bearer');
     }
     if (answer.retryAfterSeconds !== undefined) reply.header('Retry-After', String(answer.retryAfterSeconds));

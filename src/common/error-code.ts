@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   REFRESH_TOKEN_REUSED: HttpStatus.UNAUTHORIZED,
   CSRF_TOKEN_INVALID: HttpStatus.FORBIDDEN,
   FORBIDDEN: HttpStatus.FORBIDDEN,
+  /** Login of an unverified address with REQUIRE_VERIFIED_EMAIL=true, answered only after the password check. */
+  EMAIL_NOT_VERIFIED: HttpStatus.FORBIDDEN,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   EMAIL_TAKEN: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
@@ -35,12 +37,15 @@ export interface AppErrorOptions {
   details?: FieldError[];
   /** When a retry may succeed, sent as `Retry-After` (seconds). */
   retryAfterSeconds?: number;
+  /** Another status than the code's usual one: a reset or verification token that is no good is 400 `TOKEN_INVALID`. */
+  status?: number;
 }
 
 /** Thrown by services; the exception filter turns it into the contract's error body. */
 export class AppError extends Error {
   readonly details?: FieldError[];
   readonly retryAfterSeconds?: number;
+  private readonly statusOverride?: number;
 
   constructor(
     readonly code: ErrorCode,
@@ -51,9 +56,10 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.statusOverride = options.status;
   }
 
   get status(): number {
-    return ERROR_STATUS[this.code];
+    return this.statusOverride ?? ERROR_STATUS[this.code];
   }
 }
