@@ -19,6 +19,8 @@ import { metricsEndpoint, MetricsModule } from './metrics/metrics.module';
 import { redisConfig } from './redis/redis.config';
 import { RedisModule } from './redis/redis.module';
 import { usersConfig } from './users/users.config';
+import { mailConfig } from './mail/mail.config';
+import { recoveryConfig } from './auth/recovery/recovery.config';
 import { UsersModule } from './users/users.module';
 
 export interface AppOptions {
@@ -47,7 +49,7 @@ export class AppModule {
           isGlobal: true,
           // main.ts and the command-line tools load .env themselves; tests set the environment they mean.
           ignoreEnvFile: true,
-          load: [serverConfig, databaseConfig, redisConfig, authConfig, usersConfig, metricsConfig],
+          load: [serverConfig, databaseConfig, redisConfig, authConfig, recoveryConfig, usersConfig, mailConfig, metricsConfig],
         }),
         // `auth.session.*` and the like work in @OnEvent.
         EventEmitterModule.forRoot({ wildcard: true }),

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
 import { CanonicalUuidPipe } from '../common/canonical-uuid.pipe';
@@ -10,7 +10,9 @@ import { CurrentUser } from './decorators/current-user.decorator';
 import { Roles } from './decorators/roles.decorator';
 import { AuthEventListDto, ListAuthEventsQueryDto } from './dto/auth-events.dto';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto';
+import { ChangeEmailDto } from './dto/recovery.dto';
 import { LimitPasswordChecks } from './rate-limit/rate-limit.guard';
+import { RecoveryService } from './recovery/recovery.service';
 import { TokenCookies } from './token-cookies';
 
 const DEFAULT_EVENTS_PAGE = 20;
@@ -22,7 +24,18 @@ export class AccountController {
   constructor(
     private readonly auth: AuthService,
     private readonly cookies: TokenCookies,
+    private readonly recovery: RecoveryService,
   ) {}
+
+  @Post('me/email')
+  @LimitPasswordChecks()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Change the address: mails a confirmation link to the new one and a notice to the current one' })
+  @ApiAcceptedResponse()
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'EMAIL_TAKEN', 'RATE_LIMITED')
+  async changeEmail(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangeEmailDto, @Client() client: ClientInfo): Promise<void> {
+    await this.recovery.requestEmailChange(user, body.newEmail, body.password, client);
+  }
 
   @Post('me/password')
   @LimitPasswordChecks()

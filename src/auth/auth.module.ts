@@ -26,6 +26,12 @@ import { JwtRefreshStrategy } from './strategies/jwt-refresh.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { TokenCookies } from './token-cookies';
 import { TokenService } from './token.service';
+import { MailModule } from '../mail/mail.module';
+import { AccountToken } from './recovery/account-token.entity';
+import { AccountTokens } from './recovery/account-tokens.service';
+import { RecoveryController } from './recovery/recovery.controller';
+import { RecoveryService } from './recovery/recovery.service';
+import { SessionEndings } from './session-endings';
 
 @Module({
   imports: [
@@ -38,9 +44,10 @@ import { TokenService } from './token.service';
       useFactory: (config: AuthConfig, keys: SigningKeysService) => jwtModuleOptions(config, keys),
     }),
     RateLimitModule,
-    TypeOrmModule.forFeature([KeyStore, AuthEvent]),
+    MailModule,
+    TypeOrmModule.forFeature([KeyStore, AuthEvent, AccountToken]),
   ],
-  controllers: [AuthController, AccountController],
+  controllers: [AuthController, AccountController, RecoveryController],
   providers: [
     AuthService,
     SessionAuthenticator,
@@ -48,6 +55,9 @@ import { TokenService } from './token.service';
     KeyStoreService,
     SessionCleanup,
     AuthEventsService,
+    SessionEndings,
+    AccountTokens,
+    RecoveryService,
     TokenCookies,
     JwtStrategy,
     JwtRefreshStrategy,

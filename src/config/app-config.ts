@@ -1,5 +1,7 @@
 import { AuthConfig, readAuthConfig } from '../auth/auth.config';
+import { readRecoveryConfig, RecoveryConfig } from '../auth/recovery/recovery.config';
 import { DatabaseConfig, readDatabaseConfig } from '../database/database.config';
+import { MailConfig, readMailConfig } from '../mail/mail.config';
 import { MetricsConfig, readMetricsConfig } from '../metrics/metrics.config';
 import { readRedisConfig, RedisConfig } from '../redis/redis.config';
 import { readUsersConfig, UsersConfig } from '../users/users.config';
@@ -14,7 +16,7 @@ export type { JwtAlgorithm, RateLimit } from '../auth/auth.config';
  * once: the command-line tools and the tests. The application itself never
  * does: each module injects its own namespace (`@Inject(authConfig.KEY)`).
  */
-export type AppConfig = ServerConfig & DatabaseConfig & RedisConfig & AuthConfig & UsersConfig & MetricsConfig;
+export type AppConfig = ServerConfig & DatabaseConfig & RedisConfig & AuthConfig & RecoveryConfig & UsersConfig & MailConfig & MetricsConfig;
 
 /** Reads and validates the whole configuration from `env`, as the modules would at boot. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -23,7 +25,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...readDatabaseConfig(env),
     ...readRedisConfig(env),
     ...readAuthConfig(env),
+    ...readRecoveryConfig(env),
     ...readUsersConfig(env),
+    ...readMailConfig(env),
     ...readMetricsConfig(env),
   };
 }

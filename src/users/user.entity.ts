@@ -10,6 +10,10 @@ export class User {
   email: string;
 
   /** argon2id (PHC string); never selected unless asked for. */
+  /** Set when a mailed link to this address is followed (verification, password reset, change of address). */
+  @Column({ name: 'email_verified', type: 'boolean', default: false })
+  emailVerified: boolean;
+
   @Column({ name: 'password_hash', type: 'text', select: false })
   passwordHash: string;
 

@@ -47,7 +47,7 @@ export class UsersService {
       const { identifiers } = await users.insert({ email: normalizeEmail(email), passwordHash, name: name ?? null });
       return await users.findOneByOrFail({ id: identifiers[0].id as string });
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (isUniqueViolation(error)) {
         throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
       }
       throw error;
@@ -79,6 +79,16 @@ export class UsersService {
     return this.passwords.verify(user?.passwordHash, password);
   }
 
+  /** Throws `INVALID_CREDENTIALS` unless `password` is the user's current password. */
+  async assertPassword(userId: string, password: string): Promise<void> {
+    if (!(await this.checkPassword(userId, password))) throw new AppError('INVALID_CREDENTIALS', 'The password is incorrect');
+  }
+
+  /** Whether an account has this address (read from the database, not the cache). */
+  async emailTaken(email: string): Promise<boolean> {
+    return this.users.existsBy({ email: normalizeEmail(email) });
+  }
+
   /** The profile (cached; treat it as read-only). */
   findById(id: string): Promise<User | null> {
     return this.profiles.get(id, () => this.users.findOneBy({ id }));
@@ -108,6 +118,23 @@ export class UsersService {
     await (manager?.getRepository(User) ?? this.users).update({ id }, { passwordHash });
   }
 
+  /** Marks the address verified, in the caller's transaction; every instance drops the cached profile. */
+  async setEmailVerified(id: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).update({ id }, { emailVerified: true });
+    await this.invalidation.publish(manager, InvalidationKeys.profile(id));
+  }
+
+  /** Makes `email` (confirmed by a mailed link) the user's address; `EMAIL_TAKEN` if another account has it by now. */
+  async changeEmail(id: string, email: string, manager: EntityManager): Promise<void> {
+    try {
+      await manager.getRepository(User).update({ id }, { email: normalizeEmail(email), emailVerified: true });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
+      throw error;
+    }
+    await this.invalidation.publish(manager, InvalidationKeys.profile(id));
+  }
+
   /** Deletes the user; the database cascades to every session and event. */
   async delete(id: string): Promise<void> {
     await this.users.manager.transaction(async (manager) => {
@@ -115,4 +142,8 @@ export class UsersService {
       await this.invalidation.publish(manager, InvalidationKeys.user(id));
     });
   }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
 }

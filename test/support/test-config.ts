@@ -6,6 +6,8 @@ import { databaseConfig, readDatabaseConfig } from '../../src/database/database.
 import { metricsConfig, readMetricsConfig } from '../../src/metrics/metrics.config';
 import { readRedisConfig, redisConfig } from '../../src/redis/redis.config';
 import { readUsersConfig, usersConfig } from '../../src/users/users.config';
+import { mailConfig, readMailConfig } from '../../src/mail/mail.config';
+import { readRecoveryConfig, recoveryConfig } from '../../src/auth/recovery/recovery.config';
 
 /**
  * For unit tests that build a few providers without the whole app: every
@@ -21,7 +23,9 @@ export class TestConfigModule {
       { provide: databaseConfig.KEY, useValue: readDatabaseConfig(env) },
       { provide: redisConfig.KEY, useValue: readRedisConfig(env) },
       { provide: authConfig.KEY, useValue: readAuthConfig(env) },
+      { provide: recoveryConfig.KEY, useValue: readRecoveryConfig(env) },
       { provide: usersConfig.KEY, useValue: readUsersConfig(env) },
+      { provide: mailConfig.KEY, useValue: readMailConfig(env) },
       { provide: metricsConfig.KEY, useValue: readMetricsConfig(env) },
     ];
     return { module: TestConfigModule, providers, exports: providers.map((provider) => provider.provide) };

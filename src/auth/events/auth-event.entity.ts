@@ -11,6 +11,11 @@ export const AUTH_EVENT_TYPES = [
   'logout_all',
   'session_revoked',
   'password_changed',
+  'password_reset_requested',
+  'password_reset',
+  'email_verified',
+  'email_change_requested',
+  'email_changed',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

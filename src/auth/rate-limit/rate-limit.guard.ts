@@ -14,6 +14,23 @@ export const LOGIN_THROTTLER = 'login';
 export const PASSWORD_CHECK_USER_THROTTLER = 'password-check-user';
 /** Per client IP, the same checks whoever's they are (RATE_LIMIT_LOGIN). */
 export const PASSWORD_CHECK_IP_THROTTLER = 'password-check-ip';
+/** Per client IP and email, requests for a reset link (RATE_LIMIT_LOGIN), counted apart from logins: failed logins must not block the reset. */
+export const FORGOT_PASSWORD_THROTTLER = 'forgot-password';
+/** Per user, requests for a new verification link (RATE_LIMIT_LOGIN): nobody's mailbox is flooded. */
+export const VERIFICATION_MAIL_THROTTLER = 'verification-mail';
+
+/** What each throttler counts by. */
+const COUNTED_BY: Record<string, 'ip' | 'ip-and-email' | 'user'> = {
+  [AUTH_THROTTLER]: 'ip',
+  [LOGIN_THROTTLER]: 'ip-and-email',
+  [PASSWORD_CHECK_USER_THROTTLER]: 'user',
+  [PASSWORD_CHECK_IP_THROTTLER]: 'ip',
+  [FORGOT_PASSWORD_THROTTLER]: 'ip-and-email',
+  [VERIFICATION_MAIL_THROTTLER]: 'user',
+};
+
+/** The throttlers that count as RATE_LIMIT_LOGIN does (all but AUTH_THROTTLER). */
+export const LOGIN_LIMITED_THROTTLERS = Object.keys(COUNTED_BY).filter((name) => name !== AUTH_THROTTLER);
 
 /**
  * The throttler of the credential routes. The client IP comes from the socket
@@ -36,11 +53,19 @@ export class RateLimitGuard extends ThrottlerGuard {
       .digest('hex')}`;
   }
 
-  /** What a throttler counts by: the client IP, and for logins the email too. */
-  protected subject(context: ExecutionContext, tracker: string, name: string): string {
-    if (name !== LOGIN_THROTTLER) return tracker;
-    const body = context.switchToHttp().getRequest<FastifyRequest>().body as { email?: unknown } | undefined;
-    return `${tracker}:${typeof body?.email === 'string' ? normalizeEmail(body.email) : ''}`;
+  /** What a throttler counts by (COUNTED_BY): the client IP, with the email of the body, or the signed-in user. */
+  private subject(context: ExecutionContext, tracker: string, name: string): string {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
+    switch (COUNTED_BY[name]) {
+      case 'ip-and-email': {
+        const email = (request.body as { email?: unknown } | undefined)?.email;
+        return `${tracker}:${typeof email === 'string' ? normalizeEmail(email) : ''}`;
+      }
+      case 'user':
+        return request.user?.id ?? tracker;
+      default:
+        return tracker;
+    }
   }
 
   protected override async throwThrottlingException(_context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
@@ -57,12 +82,16 @@ export class RateLimitGuard extends ThrottlerGuard {
 @Injectable()
 export class PasswordCheckRateLimitGuard extends RateLimitGuard {
   protected override readonly counts: readonly string[] = [PASSWORD_CHECK_USER_THROTTLER, PASSWORD_CHECK_IP_THROTTLER];
+}
 
-  protected override subject(context: ExecutionContext, tracker: string, name: string): string {
-    if (name !== PASSWORD_CHECK_USER_THROTTLER) return tracker;
-    const user = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>().user;
-    return user?.id ?? tracker;
-  }
+@Injectable()
+export class ForgotPasswordRateLimitGuard extends RateLimitGuard {
+  protected override readonly counts: readonly string[] = [FORGOT_PASSWORD_THROTTLER];
+}
+
+@Injectable()
+export class VerificationMailRateLimitGuard extends RateLimitGuard {
+  protected override readonly counts: readonly string[] = [VERIFICATION_MAIL_THROTTLER];
 }
 
 /** For a route that checks the signed-in user's password: RATE_LIMIT_LOGIN per user and per client IP. */

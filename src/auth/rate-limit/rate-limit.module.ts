@@ -4,11 +4,11 @@ import { AuthConfig, authConfig, RateLimit } from '../auth.config';
 import { FallbackThrottlerStorage } from './fallback-throttler-storage';
 import {
   AUTH_THROTTLER,
-  LOGIN_THROTTLER,
-  PASSWORD_CHECK_IP_THROTTLER,
-  PASSWORD_CHECK_USER_THROTTLER,
+  ForgotPasswordRateLimitGuard,
+  LOGIN_LIMITED_THROTTLERS,
   PasswordCheckRateLimitGuard,
   RateLimitGuard,
+  VerificationMailRateLimitGuard,
 } from './rate-limit.guard';
 
 /** Where the counters live: Redis when REDIS_URL is set and reachable, else this process. */
@@ -19,7 +19,7 @@ import {
 class RateLimitStorageModule {}
 
 /**
- * RATE_LIMIT_AUTH and RATE_LIMIT_LOGIN (logins, and password checks of signed-in users); counted in Redis (REDIS_URL)
+ * RATE_LIMIT_AUTH and RATE_LIMIT_LOGIN (logins, password checks of signed-in users, requests for mailed links); counted in Redis (REDIS_URL)
  * so that every instance shares them, in process without it.
  */
 @Module({
@@ -31,7 +31,7 @@ class RateLimitStorageModule {}
       useFactory: (config: AuthConfig, storage: FallbackThrottlerStorage) => ({
         throttlers: [
           { name: AUTH_THROTTLER, ...limitOf(config.rateLimit.auth) },
-          ...[LOGIN_THROTTLER, PASSWORD_CHECK_USER_THROTTLER, PASSWORD_CHECK_IP_THROTTLER].map((name) => ({
+          ...LOGIN_LIMITED_THROTTLERS.map((name) => ({
             name,
             ...limitOf(config.rateLimit.login),
           })),
@@ -42,8 +42,8 @@ class RateLimitStorageModule {}
       }),
     }),
   ],
-  providers: [RateLimitGuard, PasswordCheckRateLimitGuard],
-  exports: [ThrottlerModule, RateLimitGuard, PasswordCheckRateLimitGuard, RateLimitStorageModule],
+  providers: [RateLimitGuard, PasswordCheckRateLimitGuard, ForgotPasswordRateLimitGuard, VerificationMailRateLimitGuard],
+  exports: [ThrottlerModule, RateLimitGuard, PasswordCheckRateLimitGuard, ForgotPasswordRateLimitGuard, VerificationMailRateLimitGuard, RateLimitStorageModule],
 })
 export class RateLimitModule {}
 

@@ -8,6 +8,9 @@ export class UserResponseDto {
   @ApiProperty({ example: 'ann@example.com' })
   email: string;
 
+  @ApiProperty({ description: 'Whether a mailed link to this address has been followed' })
+  emailVerified: boolean;
+
   @ApiProperty({ type: String, nullable: true, example: 'Ann' })
   name: string | null;
 
@@ -21,6 +24,7 @@ export class UserResponseDto {
     return {
       id: user.id,
       email: user.email,
+      emailVerified: user.emailVerified,
       name: user.name,
       roles: user.roles,
       createdAt: user.createdAt.toISOString(),
