@@ -1,10 +1,17 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app-config';
+import { dataSourceOptions } from '../src/database/data-source-options';
 import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
+import { expectError } from './support/errors-assertions';
+import { startTestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { logIn, registerUser } from './support/users';
 
 const ROOT = resolve(__dirname, '..');
 const MIGRATION_FILES = readdirSync(join(ROOT, 'src', 'database', 'migrations')).filter((file) => file.endsWith('.ts'));
@@ -56,6 +63,31 @@ async function freshDatabase(): Promise<{ env: Record<string, string>; database:
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `work` on the database of `env` as the CLI opens it, and closes it again (the embedded one admits one process at a time). */
+async function withDatabase<T>(env: Record<string, string>, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const config = loadConfig(env);
+  const dataSource = await new DataSource(dataSourceOptions(config.databaseUrl, config.embeddedDatabaseDir, { poolSize: 1 })).initialize();
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** A user row (any hash will do: nobody logs in) with `activeSessions` active sessions and one already logged out. */
+async function insertUser(dataSource: DataSource, email: string, activeSessions: number): Promise<string> {
+  const [{ id }] = await dataSource.query(`INSERT INTO users (email, password_hash) VALUES ($1, 'not-a-hash') RETURNING id`, [email]);
+  const sessions = [...Array<string>(activeSessions).fill('active'), 'revoked'];
+  for (const status of sessions) {
+    await dataSource.query(
+      `INSERT INTO key_store (id, user_id, access_key_hash, refresh_key_hash, csrf_token_hash, status, revoked_reason, expires_at, max_expires_at)
+       VALUES ($1, $2, 'a', 'r', 'c', $3, $4, now() + interval '1 day', now() + interval '30 days')`,
+      [randomUUID(), id, status, status === 'revoked' ? 'logout' : null],
+    );
+  }
+  return id as string;
 }
 
 describe('the command-line tools, run from src as in development', () => {
@@ -138,6 +170,106 @@ describe('the command-line tools, run from src as in development', () => {
       expect(run.code).toBe(1);
       expect(lines(run.stderr)).toEqual([expect.stringMatching(message)]);
       expect(pemFiles()).toEqual(['access.pem', 'refresh.pem']);
+    });
+  });
+
+  describe('npm run users:roles', () => {
+    const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+    it("adds and removes a role, ending the user's active sessions in the same change", async () => {
+      const fresh = await freshDatabase();
+      try {
+        expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
+        const [annId, bobId] = await withDatabase(fresh.env, async (db) => [await insertUser(db, 'ann@example.com', 2), await insertUser(db, 'bob@example.com', 1)]);
+
+        const added = await npmRun('users:roles', ['--email', '  Ann@Example.COM ', '--add', 'admin'], fresh.env);
+        expect(added).toEqual({ code: 0, stdout: 'ann@example.com: roles user, admin; 2 session(s) ended\n', stderr: '' });
+        await withDatabase(fresh.env, async (db) => {
+          expect((await db.query('SELECT roles FROM users WHERE id = $1', [annId]))[0].roles).toEqual(['user', 'admin']);
+          const sessions = await db.query('SELECT status, revoked_reason, revoked_at FROM key_store WHERE user_id = $1 ORDER BY revoked_reason', [annId]);
+          expect(sessions).toEqual([
+            { status: 'revoked', revoked_reason: 'logout', revoked_at: null },
+            { status: 'revoked', revoked_reason: 'roles_changed', revoked_at: expect.any(Date) },
+            { status: 'revoked', revoked_reason: 'roles_changed', revoked_at: expect.any(Date) },
+          ]);
+          expect(await db.query('SELECT status, revoked_reason FROM key_store WHERE user_id = $1 ORDER BY status', [bobId])).toEqual([
+            { status: 'active', revoked_reason: null },
+            { status: 'revoked', revoked_reason: 'logout' },
+          ]);
+          expect(await db.query('SELECT type, session_id FROM auth_events WHERE user_id = $1', [annId])).toEqual([{ type: 'session_revoked', session_id: null }]);
+          // Running instances drain the outbox on PostgreSQL; the embedded database's one instance is stopped meanwhile.
+          const queued = (await db.query('SELECT key FROM cache_invalidations ORDER BY id')).map((row: { key: string }) => row.key);
+          expect(queued).toEqual(onPostgres ? [`sessions-of:${annId}`, `profile:${annId}`] : []);
+        });
+
+        const again = await npmRun('users:roles', ['--email', 'ann@example.com', '--add', 'admin'], fresh.env);
+        expect(again.stdout).toBe('ann@example.com: roles user, admin (unchanged); 0 session(s) ended\n');
+
+        const removed = await npmRun('users:roles', ['--email', 'ann@example.com', '--remove', 'admin', '--add', 'auditor', '--add', 'support'], fresh.env);
+        expect(removed).toEqual({ code: 0, stdout: 'ann@example.com: roles user, auditor, support; 0 session(s) ended\n', stderr: '' });
+        await withDatabase(fresh.env, async (db) => {
+          expect((await db.query('SELECT roles FROM users WHERE id = $1', [annId]))[0].roles).toEqual(['user', 'auditor', 'support']);
+          // No session was left to end: nothing more is recorded.
+          expect(await db.query('SELECT type FROM auth_events WHERE user_id = $1', [annId])).toHaveLength(1);
+        });
+      } finally {
+        await fresh.remove();
+      }
+    });
+
+    it('exits 1 with one line for an unknown email', async () => {
+      const fresh = await freshDatabase();
+      try {
+        await npmRun('migration:run', [], fresh.env);
+        const run = await npmRun('users:roles', ['--email', 'Nobody@Example.com', '--add', 'admin'], fresh.env);
+        expect(run).toEqual({ code: 1, stdout: '', stderr: 'No user with email nobody@example.com\n' });
+      } finally {
+        await fresh.remove();
+      }
+    });
+
+    it.each([[['--email', 'ann@example.com']], [['--add', 'admin']], [[]]])('prints the usage and exits 1 for %j', async (args) => {
+      const run = await npmRun('users:roles', args, {});
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^Usage: npm run users:roles -- --email/);
+    });
+
+    it.each([
+      [['--email', 'ann@example.com', '--add', 'Admin'], /"Admin" is not a role name/],
+      [['--email', 'ann@example.com', '--add', 'admin', '--remove', 'admin'], /--add and --remove both name "admin"/],
+      [['--email', 'ann@example.com', '--grant', 'admin'], /Unknown option '--grant'/],
+    ])('refuses %j with one line and exit code 1', async (args, message) => {
+      const run = await npmRun('users:roles', args, {});
+      expect(run.code).toBe(1);
+      expect(lines(run.stderr)).toEqual([expect.stringMatching(message)]);
+    });
+
+    (onPostgres ? it : it.skip)("ends the sessions of a running instance within 2 s, and the user's next login has the role", async () => {
+      const testApp = await startTestApp();
+      const dataDir = mkdtempSync(join(tmpdir(), 'auth-cli-'));
+      try {
+        const ann = await logIn(testApp, 'body');
+        const other = await registerUser(testApp);
+        expect((await ann.client.get('/api/v1/users/me')).status).toBe(200);
+
+        const run = await npmRun('users:roles', ['--email', ann.user.email, '--add', 'admin'], { DATABASE_URL: testApp.config.databaseUrl!, DATA_DIR: dataDir });
+        expect(run.code).toBe(0);
+        const deadline = Date.now() + 2000;
+        let me = await ann.client.get('/api/v1/users/me');
+        while (me.status === 200 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          me = await ann.client.get('/api/v1/users/me');
+        }
+        expectError(me, 401, 'SESSION_REVOKED');
+
+        const again = await logIn(testApp, 'body', ann.user);
+        expect((await again.client.get('/api/v1/users/me')).body.roles).toEqual(['user', 'admin']);
+        expect((await again.client.delete(`/api/v1/users/${other.id}/sessions`)).status).toBe(204);
+      } finally {
+        await testApp.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -5,6 +5,7 @@ interface SentRequest {
   path: string;
   headers: Headers;
   credentials?: string;
+  body?: unknown;
 }
 
 const BASE = 'https://auth.example.test';
@@ -13,8 +14,8 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-function error(status: number, code: string): Response {
-  return json(status, { statusCode: status, error: 'Unauthorized', code, message: code });
+function error(status: number, code: string, error = 'Unauthorized'): Response {
+  return json(status, { statusCode: status, error, code, message: code });
 }
 
 function session(csrfToken: string) {
@@ -137,5 +138,73 @@ describe('AuthClient', () => {
   it('rejects a failed login with the contract code', async () => {
     const client = new AuthClient({ baseUrl: BASE, fetch: async () => error(401, 'INVALID_CREDENTIALS') });
     await expect(client.login('a@b.c', 'wrong')).rejects.toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS' });
+  });
+
+  describe('account recovery and email verification', () => {
+    /** A fake service whose login answers a session and every other request `answer()`. */
+    function answering(answer: () => Response) {
+      const sent: SentRequest[] = [];
+      const fakeFetch = (async (input: string | URL, init: RequestInit = {}) => {
+        const path = String(input).slice(BASE.length);
+        sent.push({ method: init.method ?? 'GET', path, headers: new Headers(init.headers), credentials: init.credentials, body: JSON.parse(init.body as string) });
+        return path === '/api/v1/auth/login' ? json(200, session('csrf-1')) : answer();
+      }) as typeof fetch;
+      return { client: new AuthClient({ baseUrl: BASE, fetch: fakeFetch }), sent };
+    }
+    const accepted = () => json(202, { message: 'accepted' });
+    const noContent = () => new Response(null, { status: 204 });
+
+    it.each([
+      ['forgotPassword', (client: AuthClient) => client.forgotPassword('a@b.c'), '/api/v1/auth/password/forgot', { email: 'a@b.c' }, accepted],
+      [
+        'resetPassword',
+        (client: AuthClient) => client.resetPassword('reset-token', 'new passphrase'),
+        '/api/v1/auth/password/reset',
+        { token: 'reset-token', newPassword: 'new passphrase' },
+        noContent,
+      ],
+      ['verifyEmail', (client: AuthClient) => client.verifyEmail('verify-token'), '/api/v1/auth/email/verify', { token: 'verify-token' }, noContent],
+    ])('%s POSTs its JSON body without a session and resolves undefined', async (_name, call, path, body, answer) => {
+      const { client, sent } = answering(answer);
+      await expect(call(client)).resolves.toBeUndefined();
+      expect(sent).toEqual([{ method: 'POST', path, headers: expect.any(Headers), credentials: 'include', body }]);
+      expect(sent[0].headers.get('content-type')).toBe('application/json');
+      expect(sent[0].headers.has('x-csrf-token')).toBe(false);
+    });
+
+    it.each([
+      ['resendVerification', (client: AuthClient) => client.resendVerification(), '/api/v1/auth/email/verify/resend', {}],
+      ['changeEmail', (client: AuthClient) => client.changeEmail('new@b.c', 'pw'), '/api/v1/users/me/email', { newEmail: 'new@b.c', password: 'pw' }],
+    ])('%s POSTs with the session cookies and X-CSRF-Token, and resolves undefined on 202', async (_name, call, path, body) => {
+      const { client, sent } = answering(accepted);
+      await client.login('a@b.c', 'pw');
+      await expect(call(client)).resolves.toBeUndefined();
+      expect(sent.at(-1)).toEqual({ method: 'POST', path, headers: expect.any(Headers), credentials: 'include', body });
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-1');
+      expect(sent.at(-1)?.headers.get('content-type')).toBe('application/json');
+    });
+
+    it('refreshes once and retries changeEmail when the access token expired', async () => {
+      const answers = [error(401, 'TOKEN_EXPIRED'), json(200, session('csrf-2')), accepted()];
+      const { client, sent } = answering(() => answers.shift()!);
+      await client.login('a@b.c', 'pw');
+      await client.changeEmail('new@b.c', 'pw');
+      expect(sent.map((request) => request.path)).toEqual(['/api/v1/auth/login', '/api/v1/users/me/email', '/api/v1/auth/refresh', '/api/v1/users/me/email']);
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-2');
+    });
+
+    it.each([
+      ['resetPassword', 400, 'TOKEN_INVALID', 'Bad Request', (client: AuthClient) => client.resetPassword('used', 'new passphrase')],
+      ['verifyEmail', 400, 'TOKEN_INVALID', 'Bad Request', (client: AuthClient) => client.verifyEmail('expired')],
+      ['changeEmail', 409, 'EMAIL_TAKEN', 'Conflict', (client: AuthClient) => client.changeEmail('taken@b.c', 'pw')],
+      ['resendVerification', 401, 'SESSION_REVOKED', 'Unauthorized', (client: AuthClient) => client.resendVerification()],
+      ['forgotPassword', 429, 'RATE_LIMITED', 'Too Many Requests', (client: AuthClient) => client.forgotPassword('a@b.c')],
+    ])('%s rejects with an AuthError of the contract body (%i %s)', async (_name, status, code, statusText, call) => {
+      const { client, sent } = answering(() => error(status, code, statusText));
+      const failure = await call(client).catch((reason: unknown) => reason);
+      expect(failure).toBeInstanceOf(AuthError);
+      expect(failure).toMatchObject({ status, code, message: code, body: { statusCode: status, error: statusText, code, message: code } });
+      expect(sent).toHaveLength(1);
+    });
   });
 });

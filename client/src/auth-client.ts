@@ -118,13 +118,37 @@ export class AuthClient {
   /** Ends this session (the service clears the cookies); local state is dropped even when the call fails. */
   async logout(): Promise<void> {
     try {
-      const response = await this.send(`${AUTH}/logout`, { method: 'POST', body: '{}' });
-      if (!response.ok) throw await AuthError.from(response);
+      await this.expectSuccess(await this.send(`${AUTH}/logout`, { method: 'POST', body: '{}' }));
     } finally {
       this.csrfToken = undefined;
       this.flight = undefined;
       this.generation++;
     }
+  }
+
+  /** Asks for a password-reset email (202 whether or not the address has an account). */
+  async forgotPassword(email: string): Promise<void> {
+    await this.expectSuccess(await this.send(`${AUTH}/password/forgot`, { method: 'POST', body: JSON.stringify({ email }) }));
+  }
+
+  /** Sets a new password with the token of the reset email; every session of the user ends. Throws AuthError TOKEN_INVALID (400) for a used or expired token. */
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    await this.expectSuccess(await this.send(`${AUTH}/password/reset`, { method: 'POST', body: JSON.stringify({ token, newPassword }) }));
+  }
+
+  /** Confirms an address (or a pending change of address) with the token of the email; throws AuthError TOKEN_INVALID (400) for a used or expired token. */
+  async verifyEmail(token: string): Promise<void> {
+    await this.expectSuccess(await this.send(`${AUTH}/email/verify`, { method: 'POST', body: JSON.stringify({ token }) }));
+  }
+
+  /** Mails a new verification link to the signed-in user (the old link stops working). */
+  async resendVerification(): Promise<void> {
+    await this.expectSuccess(await this.request(`${AUTH}/email/verify/resend`, { method: 'POST', body: '{}' }));
+  }
+
+  /** Asks to move the signed-in user to `newEmail`, which applies once confirmed from that inbox; throws AuthError EMAIL_TAKEN (409) for an address in use. */
+  async changeEmail(newEmail: string, password: string): Promise<void> {
+    await this.expectSuccess(await this.request('/api/v1/users/me/email', { method: 'POST', body: JSON.stringify({ newEmail, password }) }));
   }
 
   /**
@@ -192,6 +216,10 @@ export class AuthClient {
 
   private currentCsrfToken(): string | undefined {
     return this.csrfToken ?? readCookie(this.csrfCookieNames);
+  }
+
+  private async expectSuccess(response: Response): Promise<void> {
+    if (!response.ok) throw await AuthError.from(response);
   }
 
   private async expectJson<T>(response: Response): Promise<T> {

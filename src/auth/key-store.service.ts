@@ -169,15 +169,7 @@ export class KeyStoreService {
   /** Ends every active session of the user, except `keepSessionId` when given; returns the ids of those it ended. */
   revokeAllForUser(userId: string, reason: RevokedReason, options: { keepSessionId?: string; manager?: EntityManager } = {}): Promise<string[]> {
     return this.inTransaction(options.manager, async (transaction) => {
-      const query = transaction
-        .getRepository(KeyStore)
-        .createQueryBuilder()
-        .update(KeyStore)
-        .set({ status: 'revoked', revokedAt: new Date(this.clock.now()), revokedReason: reason })
-        .where('user_id = :userId AND status = :active', { userId, active: 'active' });
-      if (options.keepSessionId) query.andWhere('id <> :keep', { keep: options.keepSessionId });
-      const { raw } = (await query.returning('id').execute()) as { raw: Array<{ id: string }> };
-      const revoked = raw.map((row) => row.id);
+      const revoked = await revokeActiveSessionsOf(transaction, userId, reason, new Date(this.clock.now()), options.keepSessionId);
       if (revoked.length > 0) await this.invalidation.publish(transaction, InvalidationKeys.sessionsOf(userId));
       return revoked;
     });
@@ -244,6 +236,23 @@ function fromRotatedRow(row: RotatedRow): RotatedSession['session'] {
     expiresAt: new Date(row.expires_at),
     maxExpiresAt: new Date(row.max_expires_at),
   };
+}
+
+/**
+ * The UPDATE that ends every active session of the user (but `keepSessionId`),
+ * without publishing it: revokeAllForUser does, and so does a tool that works
+ * on the database alone. Returns the ids of the sessions it ended.
+ */
+export async function revokeActiveSessionsOf(manager: EntityManager, userId: string, reason: RevokedReason, at: Date, keepSessionId?: string): Promise<string[]> {
+  const query = manager
+    .getRepository(KeyStore)
+    .createQueryBuilder()
+    .update(KeyStore)
+    .set({ status: 'revoked', revokedAt: at, revokedReason: reason })
+    .where('user_id = :userId AND status = :active', { userId, active: 'active' });
+  if (keepSessionId) query.andWhere('id <> :keep', { keep: keepSessionId });
+  const { raw } = (await query.returning('id').execute()) as { raw: Array<{ id: string }> };
+  return raw.map((row) => row.id);
 }
 
 export function isLive(session: Pick<KeyStore, 'expiresAt' | 'maxExpiresAt'>, now: Date): boolean {

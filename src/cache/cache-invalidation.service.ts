@@ -5,7 +5,7 @@ import { DatabaseConnectivity } from '../database/connectivity/database-connecti
 import { DatabaseConfig, databaseConfig } from '../database/database.config';
 import { NotificationListener } from '../database/connectivity/notification-listener';
 import { Metrics } from '../metrics/metrics.service';
-import { InvalidationOutbox } from './invalidation-outbox';
+import { InvalidationOutbox, queueInvalidations } from './invalidation-outbox';
 import type { StatementPart } from './statement-part';
 
 export const INVALIDATION_CHANNEL = 'auth_cache_invalidation';
@@ -87,7 +87,7 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
   /** Tells every instance, once `manager`'s transaction commits, that `keys` changed. */
   async publish(manager: EntityManager, ...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    if (this.outbox) await manager.query('INSERT INTO cache_invalidations (key) SELECT unnest($1::text[])', [keys]);
+    if (this.outbox) await queueInvalidations(manager, keys);
     this.evictLocally(keys);
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) runner.data[PENDING_KEYS] = [...((runner.data[PENDING_KEYS] as string[] | undefined) ?? []), ...keys];

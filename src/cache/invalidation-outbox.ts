@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 /** Keys per NOTIFY: a payload holds at most 8000 bytes, and a key at most about 50. */
 const BATCH = 150;
@@ -7,6 +7,11 @@ const BATCH = 150;
 const COALESCE_MS = 5;
 /** How often any instance also drains what others left behind (an instance that died after committing). */
 const SWEEP_INTERVAL_MS = 1000;
+
+/** Queues `keys` in the outbox, in `manager`'s transaction: sent to every instance once it commits. */
+export async function queueInvalidations(manager: EntityManager, keys: string[]): Promise<void> {
+  await manager.query('INSERT INTO cache_invalidations (key) SELECT unnest($1::text[])', [keys]);
+}
 
 /**
  * Sends the rows of `cache_invalidations` to every instance: one transaction
