@@ -3,15 +3,7 @@ import { User } from '../users/user.entity';
 
 export type SessionStatus = 'active' | 'revoked';
 
-export type RevokedReason =
-  | 'logout'
-  | 'logout_all'
-  | 'session_revoked'
-  | 'password_changed'
-  | 'password_reset'
-  | 'refresh_reuse'
-  | 'admin'
-  | 'roles_changed';
+export type RevokedReason = 'logout' | 'logout_all' | 'session_revoked' | 'password_changed' | 'password_reset' | 'refresh_reuse' | 'admin' | 'roles_changed';
 
 /**
  * One row per session (login). Keys are stored only as SHA-256 hashes; the
