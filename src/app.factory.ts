@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import { ACCOUNT_PAGE_PATHS } from './account-pages/account-pages.module';
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -66,6 +67,7 @@ export async function createApp(options: AppOptions = {}): Promise<NestFastifyAp
       { path: 'health/ready', method: RequestMethod.GET },
       { path: '.well-known/jwks.json', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      ...ACCOUNT_PAGE_PATHS.map((path) => ({ path, method: RequestMethod.GET })),
     ],
   });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });

@@ -4,6 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { DestinationStream, Logger } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
+import { accountPages } from './account-pages/account-pages.module';
 import { authConfig } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';
 import { CacheInvalidationModule } from './cache/cache-invalidation.module';
@@ -64,6 +65,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        accountPages(),
         ...(options.modules ?? []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -1,0 +1,29 @@
+import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '../auth';
+import { ACCOUNT_PAGES_SCRIPT, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE } from './account-pages';
+
+@ApiExcludeController()
+@Public()
+@Controller({ version: VERSION_NEUTRAL })
+export class AccountPagesController {
+  @Get('verify-email')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  verifyEmail(): string {
+    return VERIFY_EMAIL_PAGE;
+  }
+
+  @Get('reset-password')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  resetPassword(): string {
+    return RESET_PASSWORD_PAGE;
+  }
+
+  @Get('account-pages.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  script(): string {
+    return ACCOUNT_PAGES_SCRIPT;
+  }
+}
