@@ -137,6 +137,33 @@ describe('rate limits', () => {
     });
   });
 
+  describe('mailed links (RATE_LIMIT_LOGIN: forgot-password per client IP and email, new verification links per user)', () => {
+    const FORGOT = '/api/v1/auth/password/forgot';
+    let testApp: TestApp;
+    beforeAll(async () => {
+      testApp = await startTestApp(LOGIN_LIMIT);
+    });
+    afterAll(() => testApp.close());
+
+    it('answers the 4th reset request for one email 429, on a counter of its own: failed logins do not block it', async () => {
+      const user = await registerUser(testApp);
+      await failLogins(testApp, user, 3);
+      for (let request = 0; request < 3; request++) expect((await testApp.client().post(FORGOT, { email: user.email })).status).toBe(202);
+      expectRateLimited(await testApp.client().post(FORGOT, { email: user.email.toUpperCase() }));
+      expect((await testApp.client().post(FORGOT, { email: uniqueEmail() })).status).toBe(202);
+    });
+
+    it('answers the 4th request for a new verification link of one user 429, whatever the session', async () => {
+      const user = await registerUser(testApp);
+      const first = await logIn(testApp, 'body', user);
+      const second = await logIn(testApp, 'cookie', user);
+      for (const client of [first.client, second.client, first.client]) expect((await client.post('/api/v1/auth/email/verify/resend')).status).toBe(202);
+      expectRateLimited(await second.client.post('/api/v1/auth/email/verify/resend'));
+      const other = await logIn(testApp, 'body');
+      expect((await other.client.post('/api/v1/auth/email/verify/resend')).status).toBe(202);
+    });
+  });
+
   describe('behind a proxy (TRUST_PROXY=true)', () => {
     let testApp: TestApp;
     beforeAll(async () => {
