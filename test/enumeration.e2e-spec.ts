@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PasswordHasher } from '../src/users/password-hasher.service';
 import { ApiResponse } from './support/api-client';
+import { QueryCounter } from './support/query-counter';
 import { expectError } from './support/errors-assertions';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser, TEST_PASSWORD, TestUser, Transport } from './support/users';
@@ -72,6 +73,37 @@ describe('no account probing', () => {
       const hasher = testApp.app.get(PasswordHasher);
       await expect(hasher.verify(undefined, 'x')).resolves.toBe(false);
       await expect(hasher.verify(undefined, 'dummy password for unknown accounts')).resolves.toBe(false);
+    });
+  });
+
+  describe('forgot password with an unknown and with a known email', () => {
+    const forgot = (email: string) => testApp.client().post('/api/v1/auth/password/forgot', { email });
+
+    it('answer the same 202, body and headers but for Date and X-Request-Id', async () => {
+      const unknown = await forgot(unknownEmail());
+      const knownAnswer = await forgot(known.email);
+      expect(unknown.status).toBe(202);
+      expect({ status: knownAnswer.status, body: knownAnswer.body }).toEqual({ status: unknown.status, body: unknown.body });
+      expect(stableHeaders(knownAnswer)).toEqual(stableHeaders(unknown));
+    });
+
+    it('send the database the same statements, in a transaction that does not wait for the disk either way', async () => {
+      const queries = new QueryCounter(testApp.dataSource);
+      try {
+        const recovery = /account_tokens|synchronous_commit/;
+        await forgot(unknownEmail());
+        const forUnknown = queries.sent(recovery);
+        queries.reset();
+        await forgot(known.email);
+        const forKnown = queries.sent(recovery);
+        expect(forUnknown).toEqual([
+          'SET LOCAL synchronous_commit TO off',
+          expect.stringMatching(/^WITH account AS \(SELECT id, email FROM users WHERE email = \$1\)/),
+        ]);
+        expect(forKnown).toEqual(forUnknown);
+      } finally {
+        queries.stop();
+      }
     });
   });
 

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { QueryCounter } from './support/query-counter';
 import { ServiceProcess, startSecondInstance } from './support/service-process';
+import { SmtpReceiver } from './support/smtp-receiver';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser } from './support/users';
 
@@ -104,13 +105,15 @@ twoInstances('revocation cache across two instances on one PostgreSQL (needs TES
   let a: TestApp;
   // The second instance is a process of its own, as in a deployment (Passport's strategies are process-wide).
   let b: ServiceProcess;
+  const smtp = new SmtpReceiver();
   beforeAll(async () => {
-    a = await startTestApp();
+    a = await startTestApp({ SMTP_URL: await smtp.start() });
     b = await startSecondInstance(a);
   });
   afterAll(async () => {
     await b?.stop();
     await a?.close();
+    await smtp.stop();
   });
 
   /** The same token, sent to the other instance. */
@@ -174,6 +177,26 @@ twoInstances('revocation cache across two instances on one PostgreSQL (needs TES
     expect((await admin.client.delete(`/api/v1/users/${target.user.id.toUpperCase()}/sessions`)).status).toBe(204);
     expect(await eventually(async () => (await onB.get(ME)).status === 401, 100)).toBe(true);
     expect((await onB.get(ME)).body.code).toBe('SESSION_REVOKED');
+  });
+
+  it('rejects on instance B, within 100 ms, every token of a user whose password was reset through A', async () => {
+    const { user, login } = await logIn(a, 'body');
+    const onB = onInstance(b, login.body.accessToken);
+    expect((await onB.get(ME)).status).toBe(200);
+    await a.client().post('/api/v1/auth/password/forgot', { email: user.email });
+    const { token } = await smtp.next(user.email, 'Reset your password');
+    expect((await a.client().post('/api/v1/auth/password/reset', { token, newPassword: 'a new and much better passphrase' })).status).toBe(204);
+    expect(await eventually(async () => (await onB.get(ME)).status === 401, 100)).toBe(true);
+    expect((await onB.get(ME)).body.code).toBe('SESSION_REVOKED');
+  });
+
+  it('serves on B, within 100 ms, the verified address confirmed through A', async () => {
+    const { user, login } = await logIn(a, 'body');
+    const onB = onInstance(b, login.body.accessToken);
+    expect((await onB.get(ME)).body.emailVerified).toBe(false);
+    const { token } = await smtp.next(user.email, 'Confirm your email address');
+    expect((await a.client().post('/api/v1/auth/email/verify', { token })).status).toBe(204);
+    expect(await eventually(async () => (await onB.get(ME)).body.emailVerified === true, 100)).toBe(true);
   });
 
   it('serves on B, within 100 ms, a name changed on A', async () => {

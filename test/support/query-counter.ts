@@ -17,6 +17,11 @@ export class QueryCounter implements EntitySubscriberInterface {
     return pattern ? this.statements.filter((statement) => pattern.test(statement)).length : this.statements.length;
   }
 
+  /** The statements sent so far, optionally only those that match. */
+  sent(pattern?: RegExp): string[] {
+    return pattern ? this.statements.filter((statement) => pattern.test(statement)) : [...this.statements];
+  }
+
   reset(): void {
     this.statements.length = 0;
   }
