@@ -1,3 +1,5 @@
+import { Injectable, Module } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { ApiClient } from './support/api-client';
 import { expectError } from './support/errors-assertions';
@@ -11,6 +13,20 @@ const RESET = '/api/v1/auth/password/reset';
 const VERIFY = '/api/v1/auth/email/verify';
 const RESEND = '/api/v1/auth/email/verify/resend';
 const CHANGE_EMAIL = '/api/v1/users/me/email';
+
+/** The auth events feature modules hear (@nestjs/event-emitter). */
+@Injectable()
+class Heard {
+  readonly events: Array<{ name: string; event: unknown }> = [];
+
+  @OnEvent('auth.**')
+  record(event: unknown): void {
+    this.events.push({ name: (event as object).constructor.name, event });
+  }
+}
+
+@Module({ providers: [Heard] })
+class HeardModule {}
 
 const newEmail = () => `user-${randomUUID()}@example.com`;
 
@@ -38,7 +54,7 @@ describe('account recovery over a real SMTP server', () => {
 
   beforeAll(async () => {
     const smtpUrl = await smtp.start();
-    app = await startTestApp({ SMTP_URL: smtpUrl, MAIL_FROM: 'Auth <auth@example.test>', APP_URL: 'https://app.example.test/' });
+    app = await startTestApp({ SMTP_URL: smtpUrl, MAIL_FROM: 'Auth <auth@example.test>', APP_URL: 'https://app.example.test/' }, { modules: [HeardModule] });
   });
   afterAll(async () => {
     await app?.close();
@@ -61,6 +77,7 @@ describe('account recovery over a real SMTP server', () => {
       expect((await app.client().post(VERIFY, { token: mail.token })).status).toBe(204);
       expect((await client.get('/api/v1/users/me')).body.emailVerified).toBe(true);
       expect(await eventTypes(client)).toContain('email_verified');
+      expect(app.app.get(Heard).events).toContainEqual({ name: 'EmailVerifiedEvent', event: { userId: user.id, email: user.email } });
 
       expectTokenInvalid(await app.client().post(VERIFY, { token: mail.token }));
     });
@@ -117,6 +134,14 @@ describe('account recovery over a real SMTP server', () => {
       expectError(await cookie.client.get('/api/v1/users/me'), 401, 'SESSION_REVOKED');
       expectError(await bearer.client.post('/api/v1/auth/refresh', { refreshToken: bearer.refreshToken }), 401, 'SESSION_REVOKED');
       expectError(await app.client().post('/api/v1/auth/login', { email: user.email, password: TEST_PASSWORD }), 401, 'INVALID_CREDENTIALS');
+
+      const heard = app.app.get(Heard).events;
+      expect(heard).toContainEqual({ name: 'PasswordChangedEvent', event: { userId: user.id } });
+      expect(heard).toContainEqual({
+        name: 'SessionRevokedEvent',
+        event: { userId: user.id, sessionIds: expect.arrayContaining([bearer.sessionId, cookie.sessionId]), reason: 'password_reset' },
+      });
+      expect(heard).toContainEqual({ name: 'EmailVerifiedEvent', event: { userId: user.id, email: user.email } });
 
       const fresh = await logIn(app, 'body', { ...user, password: NEW_PASSWORD });
       const me = await fresh.client.get('/api/v1/users/me');
