@@ -31,8 +31,8 @@ export class AccountController {
   @LimitPasswordChecks()
   @HttpCode(202)
   @ApiOperation({ summary: 'Change the address: mails a confirmation link to the new one and a notice to the current one' })
-  @ApiAcceptedResponse()
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'EMAIL_TAKEN', 'RATE_LIMITED')
+  @ApiAcceptedResponse({ description: 'The confirmation and the notice are mailed; the address changes when the confirmation link is followed' })
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'EMAIL_TAKEN', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE')
   async changeEmail(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangeEmailDto, @Client() client: ClientInfo): Promise<void> {
     await this.recovery.requestEmailChange(user, body.newEmail, body.password, client);
   }

@@ -31,6 +31,16 @@ describe('loadConfig', () => {
   describe("defaults (API.md's table)", () => {
     const config = loadConfig({});
 
+    it('mails from auth@localhost to the outbox under .data, with links to the service itself and the contract lifetimes', () => {
+      expect(config.mail).toEqual({ smtpUrl: undefined, from: 'auth@localhost', outboxDir: resolve('.data', 'outbox'), logLinks: true });
+      expect(config.recovery).toEqual({
+        appUrl: 'http://localhost:3000',
+        passwordResetTtlSeconds: 30 * 60,
+        emailVerificationTtlSeconds: 24 * 3600,
+        requireVerifiedEmail: false,
+      });
+    });
+
     it('listens on 0.0.0.0:3000', () => {
       expect(config).toMatchObject({ port: 3000, host: '0.0.0.0' });
     });
@@ -197,5 +207,27 @@ describe('loadConfig', () => {
     { label: 'equal', env: hs256(SECRET_B, SECRET_B), variable: 'JWT_REFRESH_SECRET' },
   ])('refuses $label HS256 secrets in production, naming $variable', ({ env, variable }) => {
     expect(refusal({ ...PRODUCTION, ...env }).message).toContain(variable);
+  });
+
+  describe('mail and recovery', () => {
+    it('links to the service on its own PORT unless APP_URL says otherwise (without a trailing slash)', () => {
+      expect(loadConfig({ PORT: '8080' }).recovery.appUrl).toBe('http://localhost:8080');
+      expect(loadConfig({ PORT: '8080', APP_URL: 'https://app.example.com/' }).recovery.appUrl).toBe('https://app.example.com');
+    });
+
+    it.each([
+      ['APP_URL', 'app.example.com'],
+      ['APP_URL', 'ftp://app.example.com'],
+      ['SMTP_URL', 'http://mail.example.com'],
+      ['MAIL_FROM', 'not an address'],
+      ['PASSWORD_RESET_TTL', '10s'],
+      ['REQUIRE_VERIFIED_EMAIL', 'yes please'],
+    ])('refuses %s=%s in one line naming it', (name, value) => {
+      expect(refusal({ [name]: value }).message).toMatch(new RegExp(`^[^\n]*${name}[^\n]*$`));
+    });
+
+    it('keeps links out of the log in production', () => {
+      expect(loadConfig({ ...PRODUCTION, ...hs256(SECRET_A, SECRET_B) }).mail.logLinks).toBe(false);
+    });
   });
 });

@@ -21,8 +21,8 @@ export function readRecoveryConfig(env: Env) {
   const vars = readEnvironment(RecoveryEnvironment, env);
   return {
     recovery: {
-      /** Base of the links in mails: `APP_URL/reset-password?token=...`, `APP_URL/verify-email?token=...`. */
-      appUrl: (vars.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
+      /** Base of the links in mails: `APP_URL/reset-password?token=...`, `APP_URL/verify-email?token=...`; by default the service itself, on its PORT. */
+      appUrl: (vars.APP_URL ?? `http://localhost:${env.PORT ?? 3000}`).replace(/\/+$/, ''),
       passwordResetTtlSeconds: seconds(vars.PASSWORD_RESET_TTL, '30m'),
       emailVerificationTtlSeconds: seconds(vars.EMAIL_VERIFICATION_TTL, '24h'),
       requireVerifiedEmail: flag(vars.REQUIRE_VERIFIED_EMAIL, false),

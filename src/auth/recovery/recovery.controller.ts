@@ -22,7 +22,7 @@ export class RecoveryController {
   @Post('password/forgot')
   @HttpCode(202)
   @ApiOperation({ summary: 'Mail a single-use reset link, if an account has this address (the answer is the same either way)' })
-  @ApiAcceptedResponse()
+  @ApiAcceptedResponse({ description: 'Whether or not an account has the address' })
   @ApiErrors('VALIDATION_FAILED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE')
   async forgotPassword(@Body() body: ForgotPasswordDto, @Client() client: ClientInfo): Promise<void> {
     await this.recovery.forgotPassword(body.email, client);
@@ -43,7 +43,7 @@ export class RecoveryController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Confirm the address (or a pending new address) with the token of a verification link' })
   @ApiNoContentResponse()
-  @ApiErrors('VALIDATION_FAILED', MAILED_TOKEN_INVALID, 'EMAIL_TAKEN')
+  @ApiErrors('VALIDATION_FAILED', MAILED_TOKEN_INVALID, 'EMAIL_TAKEN', 'SERVICE_UNAVAILABLE')
   async verifyEmail(@Body() body: VerifyEmailDto, @Client() client: ClientInfo): Promise<void> {
     await this.recovery.verifyEmail(body.token, client);
   }
@@ -52,8 +52,8 @@ export class RecoveryController {
   @UseGuards(VerificationMailRateLimitGuard)
   @HttpCode(202)
   @ApiOperation({ summary: 'Mail a new verification link (the previous one stops working); nothing is mailed if the address is verified' })
-  @ApiAcceptedResponse()
-  @ApiErrors(...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'RATE_LIMITED')
+  @ApiAcceptedResponse({ description: 'A new link is mailed, unless the address is verified' })
+  @ApiErrors(...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE')
   async resendVerification(@CurrentUser() user: AuthenticatedUser): Promise<void> {
     await this.recovery.resendVerification(user);
   }
