@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { forgotPasswordTiming } from './forgot-timing';
 
 const ROOT = join(__dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     const refresh = await measureRefresh(base, refreshTokens);
     const loginScenario = await measure('POST /api/v1/auth/login', { url: base, requests: loginRequests(users) });
     const argon2 = argon2Ceiling();
+    const forgotTiming = await forgotPasswordTiming(base, users[0]);
 
     const soak = await soakMixed(base, users, server);
     const results = {
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
         meOverHealth: round(me.requestsPerSec / health.requestsPerSec),
         loginOverArgon2: round(loginScenario.requestsPerSec / argon2),
       },
+      forgotPasswordTiming: forgotTiming,
       databaseTransactionsPerWarmMe: warm ? round(warm.transactions / Math.max(1, warm.requests), 5) : null,
       memory: soak,
       targets: TARGETS,

@@ -48,7 +48,8 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
   send(message: MailMessage): void {
     if (this.stopped) return this.logger.warn(`${message.kind} mail for ${message.to} not sent: the service is stopping`);
     this.ready.push({ message, attempt: 0, backoff: new Backoff(1000, 30_000) });
-    this.pump();
+    // After the response has gone: composing a mail is work that only some requests (a known address) would do.
+    setImmediate(() => this.pump());
   }
 
   /** Mails not yet delivered: queued, being delivered, or waiting to be retried. */
