@@ -1,4 +1,7 @@
 import { Client } from 'pg';
+import { DatabaseConnectivity } from '../src/database/connectivity/database-connectivity.service';
+import { isDatabaseUnavailable } from '../src/database/connectivity/database-unavailable';
+import { Metrics } from '../src/metrics/metrics.service';
 import { expectError } from './support/errors-assertions';
 import { freePort } from './support/free-port';
 import { ServiceProcess, serviceEnv, sharedKeysDir } from './support/service-process';
@@ -254,6 +257,24 @@ onPostgres('boot (PostgreSQL)', () => {
     } finally {
       await service.stop();
       await database.drop();
+    }
+  });
+});
+
+onPostgres('a statement that pg timed out (the circuit, on its own)', () => {
+  it('is taken for a silent server however long our own clock says it waited: a 503 error, and the circuit opens', async () => {
+    const connectivity = new DatabaseConnectivity(new Metrics());
+    const { Pool } = connectivity.pgDriver();
+    const pool = new Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 1 });
+    try {
+      // pg's timer fires long before QUERY_TIMEOUT_MS here, as it does a little early when the event loop is busy.
+      const error = (await pool.query({ text: 'SELECT pg_sleep(2)', query_timeout: 100 } as never).catch((failure: Error) => failure)) as Error;
+      expect(error.message).toBe('Query read timeout');
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      expect(connectivity.available).toBe(false);
+    } finally {
+      connectivity.onApplicationShutdown();
+      await pool.end();
     }
   });
 });
