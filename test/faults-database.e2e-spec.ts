@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, QueryConfig } from 'pg';
 import { DatabaseConnectivity } from '../src/database/connectivity/database-connectivity.service';
 import { isDatabaseUnavailable } from '../src/database/connectivity/database-unavailable';
 import { Metrics } from '../src/metrics/metrics.service';
@@ -268,7 +268,7 @@ onPostgres('a statement that pg timed out (the circuit, on its own)', () => {
     const pool = new Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 1 });
     try {
       // pg's timer fires long before QUERY_TIMEOUT_MS here, as it does a little early when the event loop is busy.
-      const error = (await pool.query({ text: 'SELECT pg_sleep(2)', query_timeout: 100 } as never).catch((failure: Error) => failure)) as Error;
+      const error = (await pool.query({ text: 'SELECT pg_sleep(2)', query_timeout: 100 } as QueryConfig).catch((failure: Error) => failure)) as Error;
       expect(error.message).toBe('Query read timeout');
       expect(isDatabaseUnavailable(error)).toBe(true);
       expect(connectivity.available).toBe(false);
