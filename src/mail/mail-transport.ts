@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTransport, Transporter } from 'nodemailer';
+import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
 import type { MailConfig } from './mail.config';
 import type { MailMessage } from './mail-message';
 
@@ -39,7 +39,7 @@ class SmtpTransport implements MailTransport {
   }
 
   async deliver(message: MailMessage): Promise<void> {
-    await this.transporter.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+    await this.transporter.sendMail(addressed(message, this.from));
   }
 
   close(): void {
@@ -66,13 +66,7 @@ class OutboxTransport implements MailTransport {
   }
 
   async deliver(message: MailMessage): Promise<void> {
-    const { message: eml } = (await this.composer.sendMail({
-      from: this.from,
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-    })) as { message: Buffer };
+    const { message: eml } = (await this.composer.sendMail(addressed(message, this.from))) as { message: Buffer };
     mkdirSync(this.dir, { recursive: true });
     const file = join(this.dir, `${this.nextTime()}-${message.to.replace(/[^a-z0-9@._+-]/gi, '_')}.eml`);
     writeFileSync(file, eml, { mode: 0o600 });
@@ -89,4 +83,9 @@ class OutboxTransport implements MailTransport {
     this.lastTime = Math.max(Date.now(), this.lastTime + 1);
     return this.lastTime;
   }
+}
+
+/** What nodemailer is given for a mail: its parts, from the configured sender. */
+function addressed(message: MailMessage, from: string): SendMailOptions {
+  return { from, to: message.to, subject: message.subject, text: message.text, html: message.html };
 }

@@ -118,6 +118,11 @@ export class UsersService {
     await (manager?.getRepository(User) ?? this.users).update({ id }, { passwordHash });
   }
 
+  /** The user as stored now (not the cached profile), read in the caller's transaction. */
+  findInTransaction(id: string, manager: EntityManager): Promise<User> {
+    return manager.getRepository(User).findOneByOrFail({ id });
+  }
+
   /** Marks the address verified, in the caller's transaction; every instance drops the cached profile. */
   async setEmailVerified(id: string, manager: EntityManager): Promise<void> {
     await manager.getRepository(User).update({ id }, { emailVerified: true });

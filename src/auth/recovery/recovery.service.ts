@@ -5,7 +5,6 @@ import { AppError } from '../../common/error-code';
 import { MailService } from '../../mail/mail.service';
 import { normalizeEmail } from '../../users/email';
 import { UsersService } from '../../users/users.service';
-import { User } from '../../users/user.entity';
 import { AUTH_EVENTS, EmailVerifiedEvent, PasswordChangedEvent, UserRegisteredEvent } from '../auth-events';
 import { AuthenticatedUser, ClientInfo } from '../authenticated-user';
 import { AuthEventsService } from '../events/auth-events.service';
@@ -71,7 +70,7 @@ export class RecoveryService {
     const { userId, ended, verified } = await this.dataSource.transaction(async (manager) => {
       const used = await this.tokens.consume(token, ['password_reset'], manager);
       if (!used) throw invalidToken();
-      const user = await manager.getRepository(User).findOneByOrFail({ id: used.userId });
+      const user = await this.users.findInTransaction(used.userId, manager);
       await this.users.setPasswordHash(user.id, passwordHash, manager);
       const verifies = !user.emailVerified && user.email === used.email;
       if (verifies) await this.users.setEmailVerified(user.id, manager);
@@ -89,7 +88,7 @@ export class RecoveryService {
     const confirmed = await this.dataSource.transaction(async (manager) => {
       const used = await this.tokens.consume(token, ['email_verification', 'email_change'], manager);
       if (!used) throw invalidToken();
-      const user = await manager.getRepository(User).findOneByOrFail({ id: used.userId });
+      const user = await this.users.findInTransaction(used.userId, manager);
       if (used.kind === 'email_change') {
         await this.users.changeEmail(user.id, used.email, manager);
         // Links mailed to the old address (a reset, its verification) must not work for the new one.
