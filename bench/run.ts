@@ -68,9 +68,16 @@ async function main(): Promise<void> {
     const ceiling = await measure('bare Fastify route (ceiling)', { url: `http://127.0.0.1:${ceilingPort}/health/live` });
     bare.kill('SIGTERM');
 
+    // A mail server of its own, on the load generator's core: the service sends its mails as in production.
+    const sink = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'bench', 'smtp-sink.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    started.push(sink);
+    const sinkPort = await new Promise<string>((resolve) => sink.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+    if (HAS_TASKSET) pin(sink.pid!, LOAD_CORE);
+
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const server = startPinned([process.execPath, serverEntry], {
+      SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
       NODE_ENV: 'development',
       PORT: String(port),
       HOST: '127.0.0.1',
