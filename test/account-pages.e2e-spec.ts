@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expectError } from './support/errors-assertions';
 import { describeInBrowser, launchBrowser, TestBrowser } from './support/browser';
 import { SmtpReceiver } from './support/smtp-receiver';
+import { productionEnv } from './support/production-env';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser } from './support/users';
 
@@ -79,7 +80,7 @@ describe('the pages the mailed links open (outside production)', () => {
   let app: TestApp;
   beforeAll(async () => {
     const secret = () => randomBytes(32).toString('base64url');
-    app = await startTestApp({ NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: secret(), JWT_REFRESH_SECRET: secret() });
+    app = await startTestApp({ ...productionEnv(), JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: secret(), JWT_REFRESH_SECRET: secret() });
   });
   afterAll(() => app?.close());
 

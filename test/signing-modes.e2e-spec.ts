@@ -10,6 +10,7 @@ import { ClockModule } from '../src/common/clock';
 import { ConfigError, loadConfig } from '../src/config/app-config';
 import { TestConfigModule } from './support/test-config';
 import { decodeToken } from './support/jws';
+import { productionEnv } from './support/production-env';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn } from './support/users';
 
@@ -145,7 +146,7 @@ describe('refusing to start', () => {
 
   it('refuses production with an empty JWT_KEYS_DIR, naming the missing key file, and generates no key', async () => {
     const dir = keysDir();
-    const env = { NODE_ENV: 'production', JWT_KEYS_DIR: dir };
+    const env = { ...productionEnv(), JWT_KEYS_DIR: dir };
     const error = await startupRefusal(() =>
       process.env.TEST_DATABASE_URL
         ? startTestApp(env)
@@ -162,7 +163,7 @@ describe('refusing to start', () => {
     { label: 'equal', access: 'same-secret-of-at-least-32-bytes!', refresh: 'same-secret-of-at-least-32-bytes!' },
   ])('refuses $label HS256 secrets in production', ({ access, refresh }) => {
     const env = {
-      NODE_ENV: 'production',
+      ...productionEnv(),
       DATABASE_URL: 'postgres://auth@db:5432/auth',
       JWT_ALGORITHM: 'HS256',
       JWT_ACCESS_SECRET: access,
@@ -175,7 +176,7 @@ describe('refusing to start', () => {
   it('stops the service process in production with HS256 secrets of 36 × a: exit 1, one line naming the variable and how to make a good one', async () => {
     const env = {
       PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
+      ...productionEnv(),
       DATA_DIR: keysDir(),
       DATABASE_URL: 'postgres://unused@127.0.0.1:1/test',
       JWT_ALGORITHM: 'HS256',

@@ -15,7 +15,14 @@ function hs256(accessSecret?: string, refreshSecret?: string): Record<string, st
   };
 }
 
-const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://auth:secret@db:5432/auth' };
+/** What production needs beyond signing keys: a database, a mail server, the base of mailed links and a metrics token. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://auth:secret@db:5432/auth',
+  SMTP_URL: 'smtp://mail.example.com:587',
+  APP_URL: 'https://app.example.com',
+  METRICS_TOKEN: SECRET_A,
+};
 
 function refusal(env: Record<string, string>): ConfigError {
   try {
@@ -190,6 +197,23 @@ describe('loadConfig', () => {
     const error = refusal({ NODE_ENV: 'production' });
     expect(error.message).toContain('DATABASE_URL');
     expect(error.message).not.toContain('\n');
+  });
+
+  it.each([
+    ['SMTP_URL', 'reset and verification mails would only be written to a folder'],
+    ['APP_URL', 'the links in mails lead there'],
+    ['METRICS_TOKEN', 'METRICS_ENABLED=false'],
+  ])('refuses NODE_ENV=production without %s, in one line naming it', (variable, why) => {
+    const { [variable as keyof typeof PRODUCTION]: _left, ...env } = PRODUCTION;
+    const error = refusal(env);
+    expect(error.message).toMatch(new RegExp(`^${variable} is required when NODE_ENV=production`));
+    expect(error.message).toContain(why);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('serves no /metrics in production when METRICS_ENABLED=false, and then needs no METRICS_TOKEN', () => {
+    const { METRICS_TOKEN: _token, ...env } = PRODUCTION;
+    expect(loadConfig({ ...env, METRICS_ENABLED: 'false' }).metrics).toEqual({ enabled: false, token: undefined });
   });
 
   it('starts in production with a DATABASE_URL and serves no Swagger by default', () => {

@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { IsEmail, Matches } from 'class-validator';
 import { join, resolve } from 'node:path';
-import { Env, isProduction, readEnvironment } from '../config/environment';
+import { ConfigError, Env, isProduction, readEnvironment } from '../config/environment';
 
 class MailEnvironment {
   @Matches(/^smtps?:\/\//, { message: 'must be an smtp:// or smtps:// URL' })
@@ -16,6 +16,11 @@ class MailEnvironment {
 /** Where mail goes: an SMTP server (SMTP_URL), else `.eml` files under DATA_DIR/outbox. */
 export function readMailConfig(env: Env) {
   const vars = readEnvironment(MailEnvironment, env);
+  if (isProduction(env) && !vars.SMTP_URL) {
+    throw new ConfigError(
+      'SMTP_URL is required when NODE_ENV=production (without it, reset and verification mails would only be written to a folder inside the service)',
+    );
+  }
   return {
     mail: {
       smtpUrl: vars.SMTP_URL,

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsUrl } from 'class-validator';
-import { Env, flag, IsBooleanText, IsDuration, readEnvironment, seconds } from '../../config/environment';
+import { ConfigError, Env, flag, IsBooleanText, IsDuration, isProduction, readEnvironment, seconds } from '../../config/environment';
 
 class RecoveryEnvironment {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'must be an http(s) URL such as https://app.example.com' })
@@ -19,6 +19,9 @@ class RecoveryEnvironment {
 /** Password reset, email verification and change of address: the links mailed, how long they work, and whether login needs a verified address. */
 export function readRecoveryConfig(env: Env) {
   const vars = readEnvironment(RecoveryEnvironment, env);
+  if (isProduction(env) && !vars.APP_URL) {
+    throw new ConfigError('APP_URL is required when NODE_ENV=production (the links in mails lead there; the default points at pages production does not serve)');
+  }
   return {
     recovery: {
       /** Base of the links in mails: `APP_URL/reset-password?token=...`, `APP_URL/verify-email?token=...`; by default the service itself, on its PORT. */
