@@ -19,6 +19,8 @@ import { Metrics } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
+/** How often Node looks for requests past REQUEST_TIMEOUT (its default, 30 s, would let one live almost twice as long). */
+const CONNECTIONS_CHECK_MS = 1000;
 /** How long a browser may cache a preflight answer. */
 const CORS_MAX_AGE_SECONDS = 600;
 
@@ -30,8 +32,12 @@ export async function createApp(options: AppOptions = {}): Promise<NestFastifyAp
   // Needed before the modules exist; the same reading they validate again.
   const server = readServerConfig(process.env);
   const logger = createRootLogger(server, options.logDestination);
+  const requestTimeoutMs = server.requestTimeoutSeconds * 1000;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // A slow client must not hold a connection (and its file descriptor) forever: Fastify's default is no limit.
+    requestTimeout: requestTimeoutMs,
+    http: { headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, requestTimeoutMs) },
     trustProxy: server.trustProxy,
     loggerInstance: logger,
     logController: new RequestLogController(),

@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   EMAIL_NOT_VERIFIED: HttpStatus.FORBIDDEN,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   EMAIL_TAKEN: HttpStatus.CONFLICT,
+  /** Headers and body not fully received within REQUEST_TIMEOUT (answered by the HTTP layer, which then closes the connection). */
+  REQUEST_TIMEOUT: HttpStatus.REQUEST_TIMEOUT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   /** A URL or path parameter over the server's limits; headers over them answer 431 with the same code. */
   REQUEST_TOO_LARGE: HttpStatus.URI_TOO_LONG,

@@ -7,6 +7,18 @@ import { AppError, ErrorCode } from './error-code';
 /** Longer URLs are refused with 414 (Node's parser refuses a request line past its 16 KiB header limit anyway). */
 export const MAX_URL_LENGTH = 8 * 1024;
 
+/**
+ * After answering a request the parser refused, how long the connection keeps
+ * reading (and discarding) what the client still sends before it is closed:
+ * closing a socket with unread data sends a reset, which a client still
+ * writing would get instead of the answer.
+ */
+export const LINGER_MS = 2000;
+
+const ANSWERED = Symbol('answered');
+
+type ClientSocket = Socket & { [ANSWERED]?: true; _httpMessage?: { headersSent?: boolean } | null };
+
 /** What Node hands its `clientError` listeners: `rawPacket` is the data the parser gave up on. */
 type ClientError = Error & { code?: string; rawPacket?: unknown };
 
@@ -33,19 +45,33 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 /**
  * Requests Node's HTTP parser refuses before Fastify sees them (its
  * `clientErrorHandler` option): headers or a request line over the limit,
- * malformed HTTP. Written to the socket as Node does, then closed.
+ * malformed HTTP, and requests not fully received within REQUEST_TIMEOUT.
+ * The answer is written whenever no response has started on the socket (a
+ * kept-alive connection that answered earlier requests included), then the
+ * connection is closed lingeringly.
  */
 export function clientErrorHandler(error: ClientError, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const client = socket as ClientSocket;
+  // The parser fails again on every chunk the client still sends: it was answered the first time.
+  if (error.code === 'ECONNRESET' || socket.destroyed || client[ANSWERED]) return;
+  client[ANSWERED] = true;
+  // Writing now would corrupt a response already on its way.
+  if (!socket.writable || client._httpMessage?.headersSent) return void socket.destroy();
   const { status, code, message } = describeClientError(error);
   const body = JSON.stringify(errorBody(code, message, { status }));
-  if (socket.writable && socket.bytesWritten === 0) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy(error);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
+  closeLingeringly(socket);
+}
+
+/** Keeps reading and discarding what the client still sends, for at most LINGER_MS, then closes. */
+function closeLingeringly(socket: Socket): void {
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.resume();
 }
 
 /** The error for a URL over MAX_URL_LENGTH (an onRequest hook throws it). */
@@ -71,7 +97,7 @@ function describeClientError(error: ClientError): HttpLayerError {
       : { status: 431, code: 'REQUEST_TOO_LARGE', message: 'The request headers are larger than this server accepts' };
   }
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: 408, code: 'VALIDATION_FAILED', message: 'The request was not received in time' };
+    return { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request did not arrive in time (REQUEST_TIMEOUT)' };
   }
   return { status: 400, code: 'VALIDATION_FAILED', message: 'The request is not valid HTTP' };
 }

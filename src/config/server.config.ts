@@ -23,6 +23,9 @@ class ServerEnvironment {
 
   @IsDuration()
   SHUTDOWN_GRACE?: string;
+
+  @IsDuration(1)
+  REQUEST_TIMEOUT?: string;
 }
 
 /** The HTTP server: where it listens, whom it trusts, what it logs, how it stops. */
@@ -43,6 +46,8 @@ export function readServerConfig(env: Env) {
     logLevel: vars.LOG_LEVEL ?? 'info',
     /** On SIGTERM, how long in-flight requests may take before the process exits anyway (SHUTDOWN_GRACE). */
     shutdownGraceSeconds: seconds(vars.SHUTDOWN_GRACE, '10s'),
+    /** A request whose headers and body have not all arrived by then is answered 408 and its connection closed (REQUEST_TIMEOUT). */
+    requestTimeoutSeconds: seconds(vars.REQUEST_TIMEOUT, '30s'),
   };
 }
 
