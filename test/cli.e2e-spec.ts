@@ -9,6 +9,8 @@ import { loadConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
 import { expectError } from './support/errors-assertions';
+import { freePort } from './support/free-port';
+import { ServiceProcess, serviceEnv, sharedKeysDir } from './support/service-process';
 import { startTestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { logIn, registerUser } from './support/users';
@@ -243,6 +245,27 @@ describe('the command-line tools, run from src as in development', () => {
       const run = await npmRun('users:roles', args, {});
       expect(run.code).toBe(1);
       expect(lines(run.stderr)).toEqual([expect.stringMatching(message)]);
+    });
+
+    // The embedded database serves one process: a change made beside a running service would be lost.
+    (onPostgres ? it.skip : it)('refuses with one line while a service has the embedded database open, and works once it has stopped', async () => {
+      const keys = sharedKeysDir();
+      const dataDir = mkdtempSync(join(tmpdir(), 'auth-cli-'));
+      const service = await ServiceProcess.start(serviceEnv('', keys.dir, { DATA_DIR: dataDir }), await freePort());
+      try {
+        const user = await registerUser(service);
+        const refused = await npmRun('users:roles', ['--email', user.email, '--add', 'admin'], { DATA_DIR: dataDir });
+        expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
+        expect(lines(refused.stderr)).toEqual([expect.stringMatching(new RegExp(`in use by process ${service.pid}.*stop it first`))]);
+        expect((await service.stop()).code).toBe(0);
+
+        const granted = await npmRun('users:roles', ['--email', user.email, '--add', 'admin'], { DATA_DIR: dataDir });
+        expect(granted).toEqual({ code: 0, stdout: `${user.email}: roles user, admin; 0 session(s) ended\n`, stderr: '' });
+      } finally {
+        await service.stop();
+        keys.remove();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
 
     (onPostgres ? it : it.skip)("ends the sessions of a running instance within 2 s, and the user's next login has the role", async () => {

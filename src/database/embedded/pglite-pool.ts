@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { PGlite, Results } from '@electric-sql/pglite';
+import { DataDirLock } from './data-dir-lock';
 
 type Callback<T> = (error: Error | null, value?: T) => void;
 
@@ -63,15 +64,17 @@ class PGliteClient extends EventEmitter {
  * `onEnd` hears that the pool was closed.
  */
 export function createPGliteDriver(dataDir: string, onEnd?: () => void): { Pool: new () => EventEmitter } {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const lock = inMemory ? undefined : DataDirLock.acquire(dataDir);
   const ready = PGlite.create(dataDir);
-  const lock = new SessionLock();
+  const session = new SessionLock();
 
   class PGlitePool extends EventEmitter {
     async connect(callback: (error: Error | null, client?: PGliteClient, release?: () => void) => void) {
       try {
         const db = await ready;
-        const release = await lock.acquire();
+        const release = await session.acquire();
         let released = false;
         callback(null, new PGliteClient(db), () => {
           if (!released) {
@@ -85,7 +88,7 @@ export function createPGliteDriver(dataDir: string, onEnd?: () => void): { Pool:
     }
 
     async query(sql: string, params?: unknown[]): Promise<PgResult> {
-      const release = await lock.acquire();
+      const release = await session.acquire();
       try {
         return await new PGliteClient(await ready).query(sql, params);
       } finally {
@@ -97,6 +100,7 @@ export function createPGliteDriver(dataDir: string, onEnd?: () => void): { Pool:
       onEnd?.();
       ready
         .then((db) => db.close())
+        .finally(() => lock?.release())
         .then(
           () => callback?.(),
           (error: Error) => callback?.(error),
