@@ -134,6 +134,32 @@ describe('users', () => {
       expect(response.body.details).toEqual([expect.objectContaining({ field: 'email' })]);
     });
 
+    it.each([
+      ['a quoted local part holding another address', '"attacker@evil.example"@company.example'],
+      ['a quoted local part', '"ann"@example.com'],
+      ['a leading dot', '.ann@example.com'],
+      ['a doubled dot', 'ann..lee@example.com'],
+      ['a trailing dot', 'ann.@example.com'],
+    ])('refuses an email with %s (only plain dot-atom local parts), on register, login and forgot-password', async (_label, email) => {
+      for (const response of [
+        await register({ email, password: TEST_PASSWORD }),
+        await login(email, TEST_PASSWORD),
+        await testApp.client().post('/api/v1/auth/password/forgot', { email }),
+      ]) {
+        expect({ status: response.status, code: response.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+        expect(response.body.details).toEqual([expect.objectContaining({ field: 'email' })]);
+      }
+      const [{ count }] = await testApp.dataSource.query(`SELECT count(*)::int AS count FROM users WHERE email LIKE '%"%'`);
+      expect(count).toBe(0);
+    });
+
+    it('accepts the plain local parts people have: dots, plus tags, apostrophes, non-ASCII letters', async () => {
+      for (const local of ['ann.lee', 'ann+tag', "o'brien", 'josé', 'ｊｏｅ']) {
+        const response = await register({ email: `${local}-${randomUUID()}@example.com`, password: TEST_PASSWORD });
+        expect(response.status).toBe(201);
+      }
+    });
+
     it('accepts e + combining acute, which NFKC composes into é, and finds it by the composed form', async () => {
       const local = `rene\u0301-${randomUUID()}`;
       const response = await register({ email: `${local}@example.com`, password: TEST_PASSWORD });

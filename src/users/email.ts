@@ -27,7 +27,28 @@ export function lookAlikeProblem(normalizedEmail: string): string | undefined {
   return undefined;
 }
 
-/** Refuses addresses that could pass for another one (see lookAlikeProblem); runs on the normalised value. */
+/**
+ * A dot-atom local part (RFC 5322 section 3.2.3, with the UTF-8 of RFC 6531):
+ * no quoted string, whose quotes a mail server would read otherwise than the
+ * stored address (`"ann@evil.example"@company.example`), and no leading,
+ * trailing or doubled dot.
+ */
+const DOT_ATOM_LOCAL_PART = /^[^\s"(),.:;<>@[\\\]]+(?:\.[^\s"(),.:;<>@[\\\]]+)*$/u;
+
+/** Why the local part of an address (before its last `@`) is not a plain dot-atom one, or undefined. */
+export function localPartProblem(email: string): string | undefined {
+  const at = email.lastIndexOf('@');
+  return at > 0 && DOT_ATOM_LOCAL_PART.test(email.slice(0, at))
+    ? undefined
+    : 'must have a plain local part before the @ (no quotes, no leading, trailing or doubled dot)';
+}
+
+/** Why an address could be read as another one: look-alike characters or a quoted local part. */
+export function ambiguityOf(normalizedEmail: string): string | undefined {
+  return lookAlikeProblem(normalizedEmail) ?? localPartProblem(normalizedEmail);
+}
+
+/** Refuses addresses that could be read as another one (see ambiguityOf); runs on the normalised value. */
 export function IsUnambiguousEmail(options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
@@ -35,9 +56,9 @@ export function IsUnambiguousEmail(options?: ValidationOptions): PropertyDecorat
       target: target.constructor,
       propertyName: propertyName as string,
       options: {
-        message: ({ value, property }: ValidationArguments) => `${property} ${lookAlikeProblem(String(value)) ?? 'is not valid'}`,
+        message: ({ value, property }: ValidationArguments) => `${property} ${ambiguityOf(String(value)) ?? 'is not valid'}`,
         ...options,
       },
-      validator: { validate: (value: unknown) => typeof value !== 'string' || lookAlikeProblem(value) === undefined },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || ambiguityOf(value) === undefined },
     });
 }
