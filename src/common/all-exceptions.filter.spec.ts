@@ -10,7 +10,9 @@ import {
   UnauthorizedException,
   UnprocessableEntityException,
 } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 import type { DatabaseConnectivity } from '../database/connectivity/database-connectivity.service';
+import { TransactionConflictError } from '../database/transactions';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { AppError } from './error-code';
 
@@ -123,5 +125,18 @@ describe('AllExceptionsFilter', () => {
   it('answers any other error with 500 INTERNAL_ERROR, and 503 while the database is down', () => {
     expect(setup()(new TypeError('x is undefined')).body).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR' });
     expect(setup({ databaseAvailable: false })(new Error('write failed')).body).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE' });
+  });
+
+  it.each([
+    ['a deadlock', '40P01'],
+    ['a serialization failure', '40001'],
+  ])('answers %s (PostgreSQL %s) 503 SERVICE_UNAVAILABLE with Retry-After, never 500, and logs no error', (_label, code) => {
+    const conflict = new QueryFailedError('UPDATE users SET ...', [], Object.assign(new Error('deadlock detected'), { code }));
+    for (const exception of [conflict, new TransactionConflictError(conflict)]) {
+      const sent = setup()(exception);
+      expect(sent).toMatchObject({ status: 503, headers: { 'Retry-After': '1' }, body: { statusCode: 503, code: 'SERVICE_UNAVAILABLE' } });
+      expect(JSON.stringify(sent.body)).not.toMatch(/UPDATE|deadlock/);
+    }
+    expect(logError).not.toHaveBeenCalled();
   });
 });

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseConnectivity } from '../database/connectivity/database-connectivity.service';
 import { isDatabaseUnavailable } from '../database/connectivity/database-unavailable';
+import { isTransactionConflict } from '../database/transactions';
 import { errorBody } from './error-body';
 import { AppError, ErrorCode, FieldError, INVALID_TOKEN_CODES } from './error-code';
 
@@ -76,6 +77,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       return (isFastifyErrorFromNest(exception) && HTTP_LAYER_ERRORS[exception.getStatus()]) || fromHttpException(exception, request);
+    }
+    // Retried already (transactionWithRetry), or a statement outside it: the client may simply try again.
+    if (isTransactionConflict(exception)) {
+      return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'A concurrent change to the same account got in the way; try again', retryAfterSeconds: 1 };
     }
     // While the database is down, whatever failed failed for want of it.
     if (isDatabaseUnavailable(exception) || !this.connectivity.available) {
