@@ -80,8 +80,16 @@ describe('auth flows', () => {
       const email = `ann-${Date.now()}@example.com`;
       const response = await testApp.client().post('/api/v1/auth/register', { email, password: TEST_PASSWORD, name: 'Ann' });
       expect(response.status).toBe(201);
-      expect(Object.keys(response.body).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id', 'name', 'roles']);
-      expect(response.body).toEqual({ id: expect.any(String), email, emailVerified: false, name: 'Ann', roles: ['user'], createdAt: expect.any(String) });
+      expect(Object.keys(response.body).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id', 'name', 'pendingEmail', 'roles']);
+      expect(response.body).toEqual({
+        id: expect.any(String),
+        email,
+        emailVerified: false,
+        pendingEmail: null,
+        name: 'Ann',
+        roles: ['user'],
+        createdAt: expect.any(String),
+      });
       expect(new Date(response.body.createdAt).toISOString()).toBe(response.body.createdAt);
     });
 

@@ -211,6 +211,22 @@ describe('rate limits', () => {
       expectRateLimited(await client.post(REFRESH, { refreshToken }, { headers }));
     });
 
+    it('counts the mailed-link routes (reset, verify) against the same limit: a burst of guesses is cut short', async () => {
+      const headers = forwardedFor('198.51.100.9');
+      const guesses: number[] = [];
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const route = attempt % 2 ? '/api/v1/auth/email/verify' : '/api/v1/auth/password/reset';
+        const body = attempt % 2 ? { token: `guess-${attempt}` } : { token: `guess-${attempt}`, newPassword: 'a new and much better passphrase' };
+        guesses.push((await testApp.client().post(route, body, { headers })).status);
+      }
+      expect(guesses).toEqual([400, 400, 400, 400, 400]);
+      expectRateLimited(
+        await testApp.client().post('/api/v1/auth/password/reset', { token: 'guess', newPassword: 'a new and much better passphrase' }, { headers }),
+      );
+      expectRateLimited(await testApp.client().post('/api/v1/auth/email/verify', { token: 'guess' }, { headers }));
+      expectRateLimited(await testApp.client().post(REGISTER, { email: uniqueEmail(), password: TEST_PASSWORD }, { headers }));
+    });
+
     it('still serves another client IP', async () => {
       await useUpAuthLimit('198.51.100.2');
       const response = await testApp.client().post(REGISTER, { email: uniqueEmail(), password: TEST_PASSWORD }, { headers: forwardedFor('198.51.100.3') });

@@ -26,7 +26,15 @@ describe('users', () => {
       const email = uniqueEmail();
       const response = await register({ email, password: TEST_PASSWORD, name: 'Ann' });
       expect(response.status).toBe(201);
-      expect(response.body).toEqual({ id: expect.any(String), email, emailVerified: false, name: 'Ann', roles: ['user'], createdAt: expect.any(String) });
+      expect(response.body).toEqual({
+        id: expect.any(String),
+        email,
+        emailVerified: false,
+        pendingEmail: null,
+        name: 'Ann',
+        roles: ['user'],
+        createdAt: expect.any(String),
+      });
     });
 
     it('trims, NFKC-normalises and lower-cases the email, and login finds it in its plain form', async () => {
@@ -195,7 +203,15 @@ describe('users', () => {
       const { client } = await logIn(testApp, 'body', user);
       const response = await client.get('/api/v1/users/me');
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ id: user.id, email: user.email, emailVerified: false, name: 'Ann', roles: ['user'], createdAt: expect.any(String) });
+      expect(response.body).toEqual({
+        id: user.id,
+        email: user.email,
+        emailVerified: false,
+        pendingEmail: null,
+        name: 'Ann',
+        roles: ['user'],
+        createdAt: expect.any(String),
+      });
     });
 
     it('PATCH changes the name: 200 with the new name, which is persisted', async () => {

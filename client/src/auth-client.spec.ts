@@ -146,7 +146,13 @@ describe('AuthClient', () => {
       const sent: SentRequest[] = [];
       const fakeFetch = (async (input: string | URL, init: RequestInit = {}) => {
         const path = String(input).slice(BASE.length);
-        sent.push({ method: init.method ?? 'GET', path, headers: new Headers(init.headers), credentials: init.credentials, body: JSON.parse(init.body as string) });
+        sent.push({
+          method: init.method ?? 'GET',
+          path,
+          headers: new Headers(init.headers),
+          credentials: init.credentials,
+          body: init.body === undefined ? undefined : JSON.parse(init.body as string),
+        });
         return path === '/api/v1/auth/login' ? json(200, session('csrf-1')) : answer();
       }) as typeof fetch;
       return { client: new AuthClient({ baseUrl: BASE, fetch: fakeFetch }), sent };
@@ -182,6 +188,14 @@ describe('AuthClient', () => {
       expect(sent.at(-1)).toEqual({ method: 'POST', path, headers: expect.any(Headers), credentials: 'include', body });
       expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-1');
       expect(sent.at(-1)?.headers.get('content-type')).toBe('application/json');
+    });
+
+    it('cancelEmailChange sends DELETE /users/me/email with the session cookies and X-CSRF-Token, and resolves undefined on 204', async () => {
+      const { client, sent } = answering(noContent);
+      await client.login('a@b.c', 'pw');
+      await expect(client.cancelEmailChange()).resolves.toBeUndefined();
+      expect(sent.at(-1)).toEqual({ method: 'DELETE', path: '/api/v1/users/me/email', headers: expect.any(Headers), credentials: 'include', body: undefined });
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-1');
     });
 
     it('refreshes once and retries changeEmail when the access token expired', async () => {

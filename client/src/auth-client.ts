@@ -24,6 +24,9 @@ export interface ApiErrorBody {
 export interface ApiUser {
   id: string;
   email: string;
+  emailVerified: boolean;
+  /** A new address awaiting confirmation from the link mailed to it, or null. */
+  pendingEmail: string | null;
   name?: string | null;
   roles: string[];
   createdAt: string;
@@ -149,6 +152,11 @@ export class AuthClient {
   /** Asks to move the signed-in user to `newEmail`, which applies once confirmed from that inbox; throws AuthError EMAIL_TAKEN (409) for an address in use. */
   async changeEmail(newEmail: string, password: string): Promise<void> {
     await this.expectSuccess(await this.request('/api/v1/users/me/email', { method: 'POST', body: JSON.stringify({ newEmail, password }) }));
+  }
+
+  /** Cancels a pending change of address (its link stops working); resolves whether or not one was pending. */
+  async cancelEmailChange(): Promise<void> {
+    await this.expectSuccess(await this.request('/api/v1/users/me/email', { method: 'DELETE' }));
   }
 
   /**

@@ -37,6 +37,15 @@ export class AccountController {
     await this.recovery.requestEmailChange(user, body.newEmail, body.password, client);
   }
 
+  @Delete('me/email')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Cancel a pending change of address: its confirmation link stops working (204 also when there is none)' })
+  @ApiNoContentResponse()
+  @ApiErrors(...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'SERVICE_UNAVAILABLE')
+  async cancelEmailChange(@CurrentUser() user: AuthenticatedUser): Promise<void> {
+    await this.recovery.cancelEmailChange(user);
+  }
+
   @Post('me/password')
   @LimitPasswordChecks()
   @HttpCode(204)

@@ -4,6 +4,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
 import { CanonicalUuidPipe } from '../common/canonical-uuid.pipe';
+import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { AuthService } from './auth.service';
@@ -27,6 +28,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly cookies: TokenCookies,
+    private readonly clock: Clock,
   ) {}
 
   @Public()
@@ -37,7 +39,7 @@ export class AuthController {
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiErrors('VALIDATION_FAILED', 'EMAIL_TAKEN', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED')
   async register(@Body() body: RegisterDto, @Client() client: ClientInfo): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.auth.register(body.email, body.password, body.name, client));
+    return UserResponseDto.from(await this.auth.register(body.email, body.password, body.name, client), this.clock.now());
   }
 
   @Public()
@@ -58,7 +60,7 @@ export class AuthController {
     const transport = loginTransport(transportHeader);
     const issued = await this.auth.login(body.email, body.password, client);
     if (transport === 'cookie') this.cookies.set(reply, issued);
-    return SessionResponseDto.from(issued, transport);
+    return SessionResponseDto.from(issued, transport, this.clock.now());
   }
 
   @Public()
@@ -84,7 +86,7 @@ export class AuthController {
     const csrfToken = principal.via === 'cookie' ? (csrfHeader(request) ?? '') : '';
     const issued = await this.auth.refresh(principal, csrfToken, client);
     if (principal.via === 'cookie') this.cookies.set(reply, issued);
-    return SessionResponseDto.from(issued, principal.via);
+    return SessionResponseDto.from(issued, principal.via, this.clock.now());
   }
 
   @Public()

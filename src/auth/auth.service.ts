@@ -2,9 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../common/error-code';
+import { transactionWithRetry } from '../database/transactions';
+import { MAIL_KINDS } from '../mail/mail-kinds';
+import { MailOutbox } from '../mail/mail-outbox.service';
 import { Metrics } from '../metrics/metrics.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { AuthConfig, authConfig } from './auth.config';
 import { AUTH_EVENTS, PasswordChangedEvent, SessionStartedEvent, UserDeletedEvent, UserRegisteredEvent } from './auth-events';
 import { AuthenticatedUser, ClientInfo, IssuedSession, RefreshPrincipal } from './authenticated-user';
 import { AuthEventType } from './events/auth-event.entity';
@@ -33,14 +37,18 @@ export class AuthService {
     private readonly metrics: Metrics,
     private readonly emitter: EventEmitter2,
     private readonly endings: SessionEndings,
+    private readonly outbox: MailOutbox,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
     @Inject(recoveryConfig.KEY) private readonly recovery: RecoveryConfig,
   ) {}
 
+  /** Creates the account and, in the same transaction, queues the mail that verifies its address. */
   async register(email: string, password: string, name: string | undefined, client: ClientInfo): Promise<User> {
     const passwordHash = await this.users.hashPassword(password);
     const user = await this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(email, passwordHash, name, manager);
       await this.events.record({ type: 'register', userId: created.id, client }, manager);
+      await this.outbox.queue({ kind: MAIL_KINDS.emailVerification, to: created.email, userId: created.id }, manager);
       return created;
     });
     this.emitter.emit(AUTH_EVENTS.userRegistered, new UserRegisteredEvent(user.id, user.email));
@@ -102,10 +110,12 @@ export class AuthService {
     this.endings.announce(principal.id, 'logout', ended ? [principal.sessionId] : []);
   }
 
+  /** Ends every session of the user and, since it secures the account, voids every mailed token and pending change of address. */
   async logoutAll(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
-    const ended = await this.withEvent('logout_all', user.id, user.sessionId, client, (manager) =>
-      this.keyStore.revokeAllForUser(user.id, 'logout_all', { manager }),
-    );
+    const ended = await this.withEvent('logout_all', user.id, user.sessionId, client, async (manager) => {
+      await this.users.voidPendingTokens(user.id, manager);
+      return this.keyStore.revokeAllForUser(user.id, 'logout_all', { manager });
+    });
     this.endings.announce(user.id, 'logout_all', ended);
   }
 
@@ -121,19 +131,23 @@ export class AuthService {
     this.endings.announce(userId, 'session_revoked', [sessionId]);
   }
 
-  /** Incident response: ends every session of any user (recorded in that user's trail). */
+  /** Incident response: ends every session of any user and voids their mailed tokens (recorded in that user's trail). */
   async endAllSessionsOf(userId: string, client: ClientInfo): Promise<void> {
     if (!(await this.users.findById(userId))) throw new AppError('NOT_FOUND', 'No such user');
-    const ended = await this.withEvent('session_revoked', userId, null, client, (manager) => this.keyStore.revokeAllForUser(userId, 'admin', { manager }));
+    const ended = await this.withEvent('session_revoked', userId, null, client, async (manager) => {
+      await this.users.voidPendingTokens(userId, manager);
+      return this.keyStore.revokeAllForUser(userId, 'admin', { manager });
+    });
     this.endings.announce(userId, 'admin', ended);
   }
 
-  /** Changes the password and ends every other session, in one transaction. */
+  /** Changes the password, ends every other session and voids every mailed token and pending change of address, in one transaction. */
   async changePassword(user: AuthenticatedUser, currentPassword: string, newPassword: string, client: ClientInfo): Promise<void> {
     await this.users.assertPassword(user.id, currentPassword);
     const passwordHash = await this.users.hashPassword(newPassword);
     const ended = await this.withEvent('password_changed', user.id, user.sessionId, client, async (manager) => {
       await this.users.setPasswordHash(user.id, passwordHash, manager);
+      await this.users.voidPendingTokens(user.id, manager);
       return this.keyStore.revokeAllForUser(user.id, 'password_changed', { keepSessionId: user.sessionId, manager });
     });
     this.endings.announce(user.id, 'password_changed', ended);
@@ -158,7 +172,7 @@ export class AuthService {
     client: ClientInfo,
     change: (manager: EntityManager) => Promise<T>,
   ): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
+    return transactionWithRetry(this.dataSource, async (manager) => {
       const result = await change(manager);
       if (result !== false) await this.events.record({ type, userId, sessionId, client }, manager);
       return result;

@@ -9,11 +9,25 @@ export class User {
   @Column({ type: 'varchar', length: 254, unique: true })
   email: string;
 
-  /** argon2id (PHC string); never selected unless asked for. */
   /** Set when a mailed link to this address is followed (verification, password reset, change of address). */
   @Column({ name: 'email_verified', type: 'boolean', default: false })
   emailVerified: boolean;
 
+  /** A new address awaiting confirmation from a link mailed to it, until `pendingEmailExpiresAt`. */
+  @Column({ name: 'pending_email', type: 'varchar', length: 254, nullable: true })
+  pendingEmail: string | null;
+
+  @Column({ name: 'pending_email_expires_at', type: 'timestamptz', nullable: true })
+  pendingEmailExpiresAt: Date | null;
+
+  /**
+   * Bumped by every change that secures the account (a new password, signing
+   * out everywhere, ...): a mailed token issued before the latest bump is void.
+   */
+  @Column({ name: 'security_stamp', type: 'integer', default: 0 })
+  securityStamp: number;
+
+  /** argon2id (PHC string); never selected unless asked for. */
   @Column({ name: 'password_hash', type: 'text', select: false })
   passwordHash: string;
 

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser } from '../auth';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
+import { Clock } from '../common/clock';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
@@ -9,14 +10,17 @@ import { UsersService } from './users.service';
 @ApiTags('users')
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly clock: Clock,
+  ) {}
 
   @Get('me')
   @ApiOperation({ summary: 'The profile of the signed-in user' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors(...ACCESS_TOKEN_ERRORS)
   async me(@CurrentUser() user: AuthenticatedUser): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.users.getById(user.id));
+    return UserResponseDto.from(await this.users.getById(user.id), this.clock.now());
   }
 
   @Patch('me')
@@ -24,6 +28,6 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID')
   async rename(@CurrentUser() user: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.users.rename(user.id, body.name));
+    return UserResponseDto.from(await this.users.rename(user.id, body.name), this.clock.now());
   }
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, IsNull, Not, QueryFailedError, Repository } from 'typeorm';
 import { CacheInvalidation } from '../cache/cache-invalidation.service';
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { AppError } from '../common/error-code';
+import { transactionWithRetry } from '../database/transactions';
 import { Metrics } from '../metrics/metrics.service';
 import { normalizeEmail } from './email';
 import { PasswordHasher } from './password-hasher.service';
@@ -113,14 +114,48 @@ export class UsersService {
     return this.passwords.hash(password);
   }
 
-  /** Stores a hash from `hashPassword`; `manager` lets the caller end sessions in the same transaction. */
-  async setPasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
-    await (manager?.getRepository(User) ?? this.users).update({ id }, { passwordHash });
+  /** Stores a hash from `hashPassword`, in the caller's transaction (which ends sessions and voids tokens with it). */
+  async setPasswordHash(id: string, passwordHash: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).update({ id }, { passwordHash });
   }
 
-  /** The user as stored now (not the cached profile), read in the caller's transaction. */
-  findInTransaction(id: string, manager: EntityManager): Promise<User> {
-    return manager.getRepository(User).findOneByOrFail({ id });
+  /**
+   * Takes the user's row lock in the caller's transaction and reads the user
+   * as stored now (null: gone). Work on one account takes this lock first,
+   * before its sessions, tokens or mails, so that two such transactions
+   * never wait for each other in opposite orders. (It does not block the
+   * inserts that reference the user, such as a new session or event.)
+   */
+  lockInTransaction(id: string, manager: EntityManager): Promise<User | null> {
+    return manager.getRepository(User).findOne({ where: { id }, lock: { mode: 'for_no_key_update' } });
+  }
+
+  /**
+   * For anything that secures the account (a new password, signing out
+   * everywhere, an admin ending the sessions, ...), in its transaction: every
+   * mailed token issued before is void from now on (their `securityStamp` is
+   * behind the user's), and so is a pending change of address.
+   */
+  async voidPendingTokens(id: string, manager: EntityManager): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(User)
+      .set({ securityStamp: () => 'security_stamp + 1', pendingEmail: null, pendingEmailExpiresAt: null })
+      .where('id = :id', { id })
+      .execute();
+    await this.invalidation.publish(manager, InvalidationKeys.profile(id));
+  }
+
+  /** Records a change of address awaiting confirmation (replacing an earlier one), in the caller's transaction. */
+  async setPendingEmail(id: string, email: string, expiresAt: Date, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).update({ id }, { pendingEmail: normalizeEmail(email), pendingEmailExpiresAt: expiresAt });
+    await this.invalidation.publish(manager, InvalidationKeys.profile(id));
+  }
+
+  /** Drops a pending change of address, if there is one. */
+  async clearPendingEmail(id: string, manager: EntityManager): Promise<void> {
+    const result = await manager.getRepository(User).update({ id, pendingEmail: Not(IsNull()) }, { pendingEmail: null, pendingEmailExpiresAt: null });
+    if ((result.affected ?? 0) > 0) await this.invalidation.publish(manager, InvalidationKeys.profile(id));
   }
 
   /** Marks the address verified, in the caller's transaction; every instance drops the cached profile. */
@@ -129,10 +164,19 @@ export class UsersService {
     await this.invalidation.publish(manager, InvalidationKeys.profile(id));
   }
 
-  /** Makes `email` (confirmed by a mailed link) the user's address; `EMAIL_TAKEN` if another account has it by now. */
+  /**
+   * Makes `email` (confirmed by a mailed link) the user's address, verified;
+   * the pending change is done, and tokens mailed to the old address are void.
+   * `EMAIL_TAKEN` if another account has the address by now.
+   */
   async changeEmail(id: string, email: string, manager: EntityManager): Promise<void> {
     try {
-      await manager.getRepository(User).update({ id }, { email: normalizeEmail(email), emailVerified: true });
+      await manager
+        .createQueryBuilder()
+        .update(User)
+        .set({ email: normalizeEmail(email), emailVerified: true, pendingEmail: null, pendingEmailExpiresAt: null, securityStamp: () => 'security_stamp + 1' })
+        .where('id = :id', { id })
+        .execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
       throw error;
@@ -142,7 +186,7 @@ export class UsersService {
 
   /** Deletes the user; the database cascades to every session and event. */
   async delete(id: string): Promise<void> {
-    await this.users.manager.transaction(async (manager) => {
+    await transactionWithRetry(this.users.manager.connection, async (manager) => {
       await manager.getRepository(User).delete({ id });
       await this.invalidation.publish(manager, InvalidationKeys.user(id));
     });

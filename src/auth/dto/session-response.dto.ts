@@ -35,9 +35,9 @@ export class SessionResponseDto {
   @ApiPropertyOptional({ description: 'Body transport only: seconds left on the access token.' })
   expiresIn?: number;
 
-  static from(issued: IssuedSession, transport: TokenTransport): SessionResponseDto {
+  static from(issued: IssuedSession, transport: TokenTransport, now: number): SessionResponseDto {
     const base = {
-      user: UserResponseDto.from(issued.user),
+      user: UserResponseDto.from(issued.user, now),
       session: {
         id: issued.sessionId,
         accessTokenExpiresAt: issued.access.expiresAt.toISOString(),

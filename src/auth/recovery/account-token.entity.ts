@@ -7,10 +7,12 @@ export type AccountTokenKind = (typeof ACCOUNT_TOKEN_KINDS)[number];
 /**
  * A mailed single-use token: a password reset, the verification of the
  * address, or the confirmation of a new one. Only its SHA-256 hash is kept;
- * a user has at most one of each kind (a newer one replaces the older).
+ * a user has at most one of each kind (a newer one replaces the older), and it
+ * works only for the address it was mailed to and until the account is next
+ * secured (`securityStamp`).
  */
 @Entity({ name: 'account_tokens' })
-@Index('IDX_account_tokens_user_id', ['userId'])
+@Index('UQ_account_tokens_user_kind', ['userId', 'kind'], { unique: true })
 export class AccountToken {
   @PrimaryColumn({ name: 'token_hash', type: 'varchar', length: 64, primaryKeyConstraintName: 'account_tokens_pkey' })
   tokenHash: string;
@@ -29,8 +31,16 @@ export class AccountToken {
   @Column({ type: 'varchar', length: 254 })
   email: string;
 
+  /** The user's `securityStamp` when the token was issued. */
+  @Column({ name: 'security_stamp', type: 'integer', default: 0 })
+  securityStamp: number;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
+
+  /** A reset being carried out with this token holds it until then (others are refused meanwhile). */
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil: Date | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;

@@ -1,19 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, LessThan, Repository } from 'typeorm';
-import { StatementPart, withParts } from '../../cache/statement-part';
+import { EntityManager, LessThan, Repository } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { hashKey, newRandomKey } from '../session-keys';
 import { AccountToken, AccountTokenKind } from './account-token.entity';
 
-export interface IssuedToken {
-  /** The token itself, for the mail: it is stored only as a hash. */
-  token: string;
-  userId: string;
-  email: string;
-}
+/** How long a reset in progress holds its token: past this (its instance died), the token is free again. */
+const CLAIM_SECONDS = 30;
 
-/** Issues and consumes mailed single-use tokens (32 random bytes, base64url). */
+/** A token taken out of the table: what it was issued for. */
+export type UsedToken = Pick<AccountToken, 'userId' | 'kind' | 'email' | 'securityStamp' | 'expiresAt'>;
+
+/** Issues and consumes mailed single-use tokens (32 random bytes, base64url), stored as SHA-256 hashes. */
 @Injectable()
 export class AccountTokens {
   constructor(
@@ -21,73 +19,81 @@ export class AccountTokens {
     private readonly clock: Clock,
   ) {}
 
-  /** A new token of `kind` for the user, replacing any earlier one of that kind; `manager` is the caller's transaction. */
-  async issue(kind: AccountTokenKind, userId: string, email: string, ttlSeconds: number, manager: EntityManager): Promise<IssuedToken> {
+  /**
+   * A new token of `kind` for the user, bound to `email` and to the user's
+   * current security stamp, replacing any earlier one of that kind: the
+   * database keeps one per user and kind, whatever races. In the caller's
+   * transaction, which holds the user's lock.
+   */
+  async issue(kind: AccountTokenKind, user: { id: string; securityStamp: number }, email: string, expiresAt: Date, manager: EntityManager): Promise<string> {
     const token = newRandomKey();
-    const repository = manager.getRepository(AccountToken);
-    await repository.delete({ userId, kind });
-    await repository.insert({ tokenHash: hashKey(token), userId, kind, email, expiresAt: this.expiresAt(ttlSeconds) });
-    return { token, userId, email };
+    await manager.query(
+      `INSERT INTO account_tokens (token_hash, user_id, kind, email, security_stamp, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (user_id, kind) DO UPDATE
+         SET token_hash = excluded.token_hash, email = excluded.email, security_stamp = excluded.security_stamp,
+             expires_at = excluded.expires_at, created_at = now(), claimed_until = NULL`,
+      [hashKey(token), user.id, kind, email, user.securityStamp, expiresAt],
+    );
+    return token;
+  }
+
+  /** Whose token this is, if it is one of `kinds` (it may have expired or be void: `consume` tells). */
+  async ownerOf(token: string, kinds: AccountTokenKind[]): Promise<string | null> {
+    const [row] = await this.tokens.query<Array<{ user_id: string }>>('SELECT user_id FROM account_tokens WHERE token_hash = $1 AND kind = ANY($2)', [
+      hashKey(token),
+      kinds,
+    ]);
+    return row?.user_id ?? null;
   }
 
   /**
-   * The same, for whoever has `email`, if anyone: one statement looks the
-   * account up, replaces its token and runs `alsoRecord` (which reads
-   * `user_id` and `id`, here null, from the issued row), so that an unknown
-   * address costs the database the same statement as a known one.
+   * Holds a live token for the one request that uses it, so that the slow
+   * work before it is consumed (hashing a new password) is done once however
+   * many requests carry it: the others get null meanwhile. `release` gives it
+   * back if that work fails.
    */
-  async issueForAddress(kind: AccountTokenKind, email: string, ttlSeconds: number, manager: EntityManager, alsoRecord: StatementPart): Promise<IssuedToken | null> {
-    const token = newRandomKey();
-    const params = [email, kind, hashKey(token), this.expiresAt(ttlSeconds)];
-    const parts = withParts('issued', params.length, [alsoRecord]);
-    const rows: Array<{ user_id: string; email: string }> = await manager.query(
-      `WITH account AS (SELECT id, email FROM users WHERE email = $1),
-       superseded AS (DELETE FROM account_tokens USING account WHERE account_tokens.user_id = account.id AND account_tokens.kind = $2),
-       issued AS (
-         INSERT INTO account_tokens (token_hash, user_id, kind, email, expires_at)
-         SELECT $3, id, $2, email, $4 FROM account
-         RETURNING user_id, NULL::uuid AS id, email
-       )${parts.ctes}
-       SELECT user_id, email FROM issued`,
-      [...params, ...parts.params],
+  async claim(token: string, kind: AccountTokenKind): Promise<boolean> {
+    const now = new Date(this.clock.now());
+    const rows = await this.tokens.query<unknown[]>(
+      `WITH claimed AS (
+         UPDATE account_tokens SET claimed_until = $3
+          WHERE token_hash = $1 AND kind = $2 AND expires_at > $4 AND (claimed_until IS NULL OR claimed_until <= $4)
+         RETURNING user_id
+       )
+       SELECT user_id FROM claimed`,
+      [hashKey(token), kind, new Date(now.getTime() + CLAIM_SECONDS * 1000), now],
     );
-    return rows.length > 0 ? { token, userId: rows[0].user_id, email: rows[0].email } : null;
+    return rows.length > 0;
   }
 
-  /** The unexpired token of one of `kinds`, left in place (to check it before slow work). */
-  async find(token: string, kinds: AccountTokenKind[]): Promise<AccountToken | null> {
-    const row = await this.tokens.findOneBy({ tokenHash: hashKey(token), kind: In(kinds) });
-    return row && this.isLive(row) ? row : null;
+  async release(token: string): Promise<void> {
+    await this.tokens.update({ tokenHash: hashKey(token) }, { claimedUntil: null });
   }
 
-  /** Takes the token out, in the caller's transaction: it is used, or it was expired. Only one caller ever gets it. */
-  async consume(token: string, kinds: AccountTokenKind[], manager: EntityManager): Promise<AccountToken | null> {
-    const [row]: Array<{ user_id: string; kind: AccountTokenKind; email: string; expires_at: Date | string }> = await manager.query(
-      `WITH used AS (DELETE FROM account_tokens WHERE token_hash = $1 AND kind = ANY($2) RETURNING user_id, kind, email, expires_at)
+  /**
+   * Takes the token out, in the caller's transaction (which has locked its
+   * user first): only one caller ever gets it. Null when it is gone or has
+   * expired; whether it is still good for the account is the caller's to say.
+   */
+  async consume(token: string, kinds: AccountTokenKind[], manager: EntityManager): Promise<UsedToken | null> {
+    const [row]: Array<{ user_id: string; kind: AccountTokenKind; email: string; security_stamp: number; expires_at: Date | string }> = await manager.query(
+      `WITH used AS (DELETE FROM account_tokens WHERE token_hash = $1 AND kind = ANY($2) RETURNING user_id, kind, email, security_stamp, expires_at)
        SELECT * FROM used`,
       [hashKey(token), kinds],
     );
     if (!row) return null;
-    const used = Object.assign(new AccountToken(), { userId: row.user_id, kind: row.kind, email: row.email, expiresAt: new Date(row.expires_at) });
-    return this.isLive(used) ? used : null;
+    const used = { userId: row.user_id, kind: row.kind, email: row.email, securityStamp: Number(row.security_stamp), expiresAt: new Date(row.expires_at) };
+    return used.expiresAt.getTime() > this.clock.now() ? used : null;
   }
 
-  /** Voids every outstanding token of the user (of `kinds`, or all), for a change that makes them stale. */
-  async voidAll(userId: string, manager: EntityManager, kinds?: AccountTokenKind[]): Promise<void> {
-    await manager.getRepository(AccountToken).delete(kinds ? { userId, kind: In(kinds) } : { userId });
+  /** Removes the user's token of `kind`, if any (a change of address cancelled or replaced). */
+  async remove(userId: string, kind: AccountTokenKind, manager: EntityManager): Promise<void> {
+    await manager.getRepository(AccountToken).delete({ userId, kind });
   }
 
   /** Removes tokens past their expiry, used or not. */
   async deleteExpired(): Promise<number> {
     const result = await this.tokens.delete({ expiresAt: LessThan(new Date(this.clock.now())) });
     return result.affected ?? 0;
-  }
-
-  private isLive(token: AccountToken): boolean {
-    return token.expiresAt.getTime() > this.clock.now();
-  }
-
-  private expiresAt(ttlSeconds: number): Date {
-    return new Date(this.clock.now() + ttlSeconds * 1000);
   }
 }

@@ -6,7 +6,8 @@ import { Client } from '../decorators/client-info.decorator';
 import { CurrentUser } from '../decorators/current-user.decorator';
 import { Public } from '../decorators/public.decorator';
 import { ForgotPasswordDto, ResetPasswordDto, VerifyEmailDto } from '../dto/recovery.dto';
-import { ForgotPasswordRateLimitGuard, VerificationMailRateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { SkipThrottle } from '@nestjs/throttler';
+import { ForgotPasswordRateLimitGuard, LOGIN_THROTTLER, RateLimitGuard, VerificationMailRateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { RecoveryService } from './recovery.service';
 
 /** A mailed token that is unknown, used, replaced or expired. */
@@ -29,21 +30,25 @@ export class RecoveryController {
   }
 
   @Public()
+  @UseGuards(RateLimitGuard)
+  @SkipThrottle({ [LOGIN_THROTTLER]: true })
   @Post('password/reset')
   @HttpCode(204)
   @ApiOperation({ summary: 'Set a new password with the token of a reset link; ends every session and marks the address verified' })
   @ApiNoContentResponse()
-  @ApiErrors('VALIDATION_FAILED', MAILED_TOKEN_INVALID, 'SERVICE_UNAVAILABLE')
+  @ApiErrors('VALIDATION_FAILED', MAILED_TOKEN_INVALID, 'RATE_LIMITED', 'SERVICE_UNAVAILABLE')
   async resetPassword(@Body() body: ResetPasswordDto, @Client() client: ClientInfo): Promise<void> {
     await this.recovery.resetPassword(body.token, body.newPassword, client);
   }
 
   @Public()
+  @UseGuards(RateLimitGuard)
+  @SkipThrottle({ [LOGIN_THROTTLER]: true })
   @Post('email/verify')
   @HttpCode(204)
   @ApiOperation({ summary: 'Confirm the address (or a pending new address) with the token of a verification link' })
   @ApiNoContentResponse()
-  @ApiErrors('VALIDATION_FAILED', MAILED_TOKEN_INVALID, 'EMAIL_TAKEN', 'SERVICE_UNAVAILABLE')
+  @ApiErrors('VALIDATION_FAILED', MAILED_TOKEN_INVALID, 'EMAIL_TAKEN', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE')
   async verifyEmail(@Body() body: VerifyEmailDto, @Client() client: ClientInfo): Promise<void> {
     await this.recovery.verifyEmail(body.token, client);
   }

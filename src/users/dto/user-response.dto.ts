@@ -11,6 +11,14 @@ export class UserResponseDto {
   @ApiProperty({ description: 'Whether a mailed link to this address has been followed' })
   emailVerified: boolean;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'A new address awaiting confirmation from the link mailed to it (DELETE /users/me/email cancels it), or null',
+  })
+  pendingEmail: string | null;
+
   @ApiProperty({ type: String, nullable: true, example: 'Ann' })
   name: string | null;
 
@@ -20,11 +28,13 @@ export class UserResponseDto {
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
-  static from(user: User): UserResponseDto {
+  /** `now`: the service's clock, which decides whether a pending change of address has expired. */
+  static from(user: User, now: number): UserResponseDto {
     return {
       id: user.id,
       email: user.email,
       emailVerified: user.emailVerified,
+      pendingEmail: user.pendingEmail !== null && (user.pendingEmailExpiresAt?.getTime() ?? 0) > now ? user.pendingEmail : null,
       name: user.name,
       roles: user.roles,
       createdAt: user.createdAt.toISOString(),

@@ -1,0 +1,13 @@
+/**
+ * The mails the service sends. A kind names a composer (registered by the
+ * module that owns the mail, `MailOutbox.composeWith`) and labels
+ * `auth_mails_total{kind}`.
+ */
+export const MAIL_KINDS = {
+  passwordReset: 'password_reset',
+  emailVerification: 'email_verification',
+  emailChange: 'email_change',
+  emailChangeNotice: 'email_change_notice',
+} as const;
+
+export type MailKind = (typeof MAIL_KINDS)[keyof typeof MAIL_KINDS];
