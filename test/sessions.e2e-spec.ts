@@ -186,3 +186,48 @@ describe('sessions', () => {
     });
   });
 });
+
+describe('MAX_SESSIONS_PER_USER', () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await startTestApp({ MAX_SESSIONS_PER_USER: '3' });
+  });
+  afterAll(() => testApp.close());
+
+  const meStatus = async (session: LoggedInClient) => (await session.client.get('/api/v1/users/me')).status;
+
+  it('a login beyond the limit ends the least recently used session (reason session_limit), and the list stays at the limit', async () => {
+    const user = await registerUser(testApp);
+    const first = await logIn(testApp, 'body', user);
+    const second = await logIn(testApp, 'body', user);
+    const third = await logIn(testApp, 'body', user);
+    testApp.clock.advance(1000);
+    const refreshed = await first.client.post('/api/v1/auth/refresh', { refreshToken: first.refreshToken });
+    expect(refreshed.status).toBe(200);
+    first.client.bearer = refreshed.body.accessToken;
+
+    const fourth = await logIn(testApp, 'body', user);
+    expect(await meStatus(second)).toBe(401);
+    expect((await second.client.get('/api/v1/users/me')).body.code).toBe('SESSION_REVOKED');
+    expect([await meStatus(first), await meStatus(third), await meStatus(fourth)]).toEqual([200, 200, 200]);
+    const listed = (await fourth.client.get('/api/v1/auth/sessions')).body as Array<{ id: string }>;
+    expect(listed.map((item) => item.id).sort()).toEqual([first.sessionId, third.sessionId, fourth.sessionId].sort());
+
+    const [ended] = await testApp.dataSource.query('SELECT status, revoked_reason FROM key_store WHERE id = $1', [second.sessionId]);
+    expect(ended).toEqual({ status: 'revoked', revoked_reason: 'session_limit' });
+    const events = (await fourth.client.get('/api/v1/users/me/events')).body.items as Array<{ type: string; sessionId: string }>;
+    expect(events.slice(0, 2)).toEqual([
+      expect.objectContaining({ type: 'session_revoked', sessionId: second.sessionId }),
+      expect.objectContaining({ type: 'login_succeeded', sessionId: fourth.sessionId }),
+    ]);
+    const metrics = (await testApp.client().get('/metrics')).body as string;
+    expect(metrics).toMatch(/^auth_sessions_revoked_total\{reason="session_limit"\} [1-9]/m);
+  });
+
+  it('holds under logins at once: five parallel logins leave exactly the limit live', async () => {
+    const user = await registerUser(testApp);
+    await Promise.all(Array.from({ length: 5 }, () => logIn(testApp, 'body', user)));
+    const [{ live }] = await testApp.dataSource.query(`SELECT count(*)::int AS live FROM key_store WHERE user_id = $1 AND status = 'active'`, [user.id]);
+    expect(live).toBe(3);
+  });
+});

@@ -2,7 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { IsIn, ValidateBy } from 'class-validator';
 import { join, resolve } from 'node:path';
 import { parseDurationSeconds } from '../config/duration';
-import { ConfigError, Env, flag, IsBooleanText, IsDuration, isProduction, readEnvironment, seconds } from '../config/environment';
+import { ConfigError, Env, flag, IsBooleanText, IsDuration, isProduction, IsWholeNumber, readEnvironment, seconds } from '../config/environment';
 import { GENERATE_SECRET_HINT, secretWeakness } from '../config/secret-strength';
 
 export const JWT_ALGORITHMS = ['ES256', 'RS256', 'HS256'] as const;
@@ -71,6 +71,9 @@ class AuthEnvironment {
 
   @IsRate()
   RATE_LIMIT_AUTH?: string;
+
+  @IsWholeNumber(1)
+  MAX_SESSIONS_PER_USER?: string;
 }
 
 /** Tokens, sessions, cookies and rate limits. */
@@ -95,6 +98,8 @@ export function readAuthConfig(env: Env) {
     refreshTokenTtlSeconds: seconds(vars.REFRESH_TOKEN_TTL, '30d'),
     sessionMaxLifetimeSeconds: seconds(vars.SESSION_MAX_LIFETIME, '90d'),
     refreshReuseGraceSeconds: seconds(vars.REFRESH_REUSE_GRACE, '10s'),
+    /** A login beyond this many live sessions ends the user's least recently used one. */
+    maxSessionsPerUser: Number(vars.MAX_SESSIONS_PER_USER ?? 100),
     cookieSecure: flag(vars.COOKIE_SECURE, true),
     rateLimit: {
       enabled: flag(vars.RATE_LIMIT_ENABLED, true),

@@ -69,11 +69,17 @@ export class AuthService {
     }
     const keys: KeyPair = { accessKey: newRandomKey(), refreshKey: newRandomKey() };
     const csrfToken = newRandomKey();
-    const session = await this.dataSource.transaction(async (manager) => {
-      const created = await this.keyStore.create({ userId: check.user.id, keys, csrfTokenHash: hashKey(csrfToken), ...client }, manager);
-      await this.events.record({ type: 'login_succeeded', userId: check.user.id, sessionId: created.id, client }, manager);
-      return created;
+    const userId = check.user.id;
+    const { session, evicted } = await transactionWithRetry(this.dataSource, async (manager) => {
+      // Logins of one user take turns, so that the session limit holds however many arrive at once.
+      if (!(await this.users.lockInTransaction(userId, manager))) throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
+      const created = await this.keyStore.create({ userId, keys, csrfTokenHash: hashKey(csrfToken), ...client }, manager);
+      const evicted = await this.keyStore.endLeastRecentlyUsed(userId, this.config.maxSessionsPerUser, manager);
+      await this.events.record({ type: 'login_succeeded', userId, sessionId: created.id, client }, manager);
+      for (const sessionId of evicted) await this.events.record({ type: 'session_revoked', userId, sessionId, client }, manager);
+      return { session: created, evicted };
     });
+    this.endings.announce(userId, 'session_limit', evicted);
     this.metrics.logins.inc({ outcome: 'succeeded' });
     this.emitter.emit(AUTH_EVENTS.sessionStarted, new SessionStartedEvent(check.user.id, session.id, client));
     return this.issue(check.user, session, keys, csrfToken);

@@ -3,7 +3,8 @@ import { User } from '../users/user.entity';
 
 export type SessionStatus = 'active' | 'revoked';
 
-export type RevokedReason = 'logout' | 'logout_all' | 'session_revoked' | 'password_changed' | 'password_reset' | 'refresh_reuse' | 'admin' | 'roles_changed';
+export type RevokedReason =
+  'logout' | 'logout_all' | 'session_revoked' | 'password_changed' | 'password_reset' | 'refresh_reuse' | 'admin' | 'roles_changed' | 'session_limit';
 
 /**
  * One row per session (login). Keys are stored only as SHA-256 hashes; the

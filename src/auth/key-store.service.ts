@@ -175,6 +175,31 @@ export class KeyStoreService {
     });
   }
 
+  /**
+   * Ends the user's live sessions beyond the `keep` most recently used (reason
+   * `session_limit`), in the caller's transaction, which holds the user's
+   * lock; returns the ids of those it ended.
+   */
+  async endLeastRecentlyUsed(userId: string, keep: number, manager: EntityManager): Promise<string[]> {
+    const now = new Date(this.clock.now());
+    const rows: Array<{ id: string }> = await manager.query(
+      `WITH ended AS (
+         UPDATE key_store SET status = 'revoked', revoked_at = $2, revoked_reason = 'session_limit'
+          WHERE id IN (
+            SELECT id FROM key_store
+             WHERE user_id = $1 AND status = 'active' AND expires_at > $2 AND max_expires_at > $2
+             ORDER BY last_used_at DESC, created_at DESC OFFSET $3
+          )
+         RETURNING id
+       )
+       SELECT id FROM ended`,
+      [userId, now, keep],
+    );
+    const ended = rows.map((row) => row.id);
+    await this.invalidation.publish(manager, ...ended.map((id) => InvalidationKeys.session(id)));
+    return ended;
+  }
+
   /** Live sessions: active and within both lifetimes, most recently used first. */
   listActive(userId: string): Promise<KeyStore[]> {
     const now = new Date(this.clock.now());
