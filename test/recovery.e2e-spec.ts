@@ -313,6 +313,17 @@ describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     expect((await login(TEST_PASSWORD)).status).toBe(200);
   });
 
+  it('refuses the refresh of a session whose address is not verified (403 EMAIL_NOT_VERIFIED), rotating nothing', async () => {
+    const user = await registerUser(app);
+    await app.client().post(VERIFY, { token: (await smtp.next(user.email, 'Confirm your email address')).token });
+    const session = await logIn(app, 'body', user);
+    // As when REQUIRE_VERIFIED_EMAIL is turned on with sessions of unverified accounts still alive.
+    await app.dataSource.query('UPDATE users SET email_verified = false WHERE id = $1', [user.id]);
+    expectError(await session.client.post('/api/v1/auth/refresh', { refreshToken: session.refreshToken }), 403, 'EMAIL_NOT_VERIFIED');
+    const [row] = await app.dataSource.query('SELECT generation FROM key_store WHERE id = $1', [session.sessionId]);
+    expect(row.generation).toBe(1);
+  });
+
   it('a password reset verifies the address (the link reached it), so login works after it', async () => {
     const user = await registerUser(app);
     await app.client().post(FORGOT, { email: user.email });

@@ -92,6 +92,9 @@ export class AuthService {
    */
   async refresh(principal: RefreshPrincipal, csrfToken: string, client: ClientInfo): Promise<IssuedSession> {
     const { id: userId, sessionId } = principal;
+    if (this.recovery.recovery.requireVerifiedEmail && (await this.users.findById(userId))?.emailVerified === false) {
+      throw new AppError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: follow the link in the mail we sent, or ask for a new one');
+    }
     const result = await this.keyStore.rotate(sessionId, userId, principal.refreshKey, this.events.recordFor('refresh', client));
     this.metrics.refreshes.inc({ outcome: result.outcome });
     if (result.outcome === 'reused') {
