@@ -33,7 +33,7 @@ describe('races on one account', () => {
   beforeAll(async () => {
     const smtpUrl = await smtp.start();
     app = await startTestApp({ SMTP_URL: smtpUrl });
-    if (app.config.databaseUrl) second = await startSecondInstance(app, { SMTP_URL: smtpUrl });
+    if (app.config.databaseUrl) second = await startSecondInstance(app);
     other = second ?? app;
   }, 120_000);
   afterAll(async () => {

@@ -125,14 +125,16 @@ export function serviceEnv(databaseUrl: string, keysDir: string, extra: Record<s
 
 /**
  * Another instance of `first`'s deployment, as a process: the same PostgreSQL
- * database, signing keys and Redis keys (needs TEST_DATABASE_URL: an embedded
- * database belongs to one process).
+ * database, signing keys, Redis keys and mail server (needs TEST_DATABASE_URL:
+ * an embedded database belongs to one process).
  */
 export async function startSecondInstance(first: TestApp, extra: Record<string, string> = {}): Promise<ServiceProcess> {
   if (!first.config.databaseUrl) throw new Error('Two instances on one database need TEST_DATABASE_URL (a PostgreSQL server)');
   const env = serviceEnv(first.config.databaseUrl, first.config.jwt.keysDir, {
     REDIS_KEY_PREFIX: first.config.redisKeyPrefix,
     ...(first.config.redisUrl ? { REDIS_URL: first.config.redisUrl } : {}),
+    // Instances share the mail outbox: whichever takes a mail must deliver it where the first would.
+    ...(first.config.mail.smtpUrl ? { SMTP_URL: first.config.mail.smtpUrl } : {}),
     ...extra,
   });
   const instance = await ServiceProcess.start(env, await freePort());
