@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ApiClient, ApiResponse } from './support/api-client';
+import { ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
 import { ServiceProcess, startSecondInstance } from './support/service-process';
 import { outboxDrained } from './support/outbox';
 import { SmtpReceiver } from './support/smtp-receiver';
 import { startTestApp, TestApp } from './support/test-app';
-import { logIn, registerUser, TestUser } from './support/users';
+import { logInVerified } from './support/users';
 
 const FORGOT = '/api/v1/auth/password/forgot';
 const RESET = '/api/v1/auth/password/reset';
@@ -42,20 +42,13 @@ describe('races on one account', () => {
     await smtp.stop();
   });
 
-  async function verifiedUser(): Promise<{ user: TestUser; client: ApiClient }> {
-    const user = await registerUser(app);
-    await app.client().post(VERIFY, { token: (await smtp.next(user.email, 'Confirm your email address')).token });
-    const { client } = await logIn(app, 'body', user);
-    return { user, client };
-  }
-
   function expectNo500(responses: ApiResponse[]): void {
     expect(responses.map((response) => response.status).filter((status) => status >= 500)).toEqual([]);
   }
 
   it(`a reset link mailed to the old address never works once the address has changed (${TRIALS} races of forgot-password with the confirmation)`, async () => {
     for (let trial = 0; trial < TRIALS; trial++) {
-      const { user, client } = await verifiedUser();
+      const { user, client } = await logInVerified(app, smtp);
       const target = mailbox();
       expect((await client.post(CHANGE_EMAIL, { newEmail: target, password: user.password })).status).toBe(202);
       const { token } = await smtp.next(target, 'Confirm your new email address');
@@ -76,7 +69,7 @@ describe('races on one account', () => {
   });
 
   it('five forgot-password requests across the instances leave one working link', async () => {
-    const { user } = await verifiedUser();
+    const { user } = await logInVerified(app, smtp);
     const answers = await Promise.all([app, other, app, other, app].map((instance) => instance.client().post(FORGOT, { email: user.email })));
     expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
     const mails = await Promise.all([1, 2, 3, 4, 5].map((count) => smtp.next(user.email, 'Reset your password', count)));
@@ -86,7 +79,7 @@ describe('races on one account', () => {
   });
 
   it('two changes of address at once across the instances leave one pending address, whose link alone works', async () => {
-    const { user, client } = await verifiedUser();
+    const { user, client } = await logInVerified(app, smtp);
     const targets = [mailbox(), mailbox()];
     const bearer = client.bearer!;
     const otherClient = other.client();
@@ -110,7 +103,7 @@ describe('races on one account', () => {
   });
 
   it('resets and password changes racing on one account all answer, none with 500', async () => {
-    const { user, client } = await verifiedUser();
+    const { user, client } = await logInVerified(app, smtp);
     await app.client().post(FORGOT, { email: user.email });
     const { token } = await smtp.next(user.email, 'Reset your password');
     const otherClient = other.client();

@@ -6,7 +6,7 @@ import { expectError } from './support/errors-assertions';
 import { outboxDrained } from './support/outbox';
 import { SmtpReceiver } from './support/smtp-receiver';
 import { startTestApp, TestApp } from './support/test-app';
-import { logIn, registerUser, TestUser } from './support/users';
+import { logIn, logInVerified, registerUser, TestUser } from './support/users';
 
 const NEW_PASSWORD = 'a new and much better passphrase';
 const FORGOT = '/api/v1/auth/password/forgot';
@@ -39,14 +39,6 @@ describe('account security: pending changes of address and mailed tokens', () =>
     await smtp.stop();
   });
 
-  /** A user whose address is verified, signed in with a bearer token. */
-  async function victim(): Promise<{ user: TestUser; client: ApiClient }> {
-    const user = await registerUser(app);
-    await app.client().post(VERIFY, { token: (await smtp.next(user.email, 'Confirm your email address')).token });
-    const { client } = await logIn(app, 'body', user);
-    return { user, client };
-  }
-
   /** With the password, someone starts moving the account to `target` and receives the confirmation link there. */
   async function startChange(user: TestUser, target = mailbox()): Promise<{ target: string; token: string }> {
     const { client } = await logIn(app, 'body', user);
@@ -56,7 +48,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
 
   describe('a pending change of address', () => {
     it('shows on the user as pendingEmail until the link confirms it', async () => {
-      const { user, client } = await victim();
+      const { user, client } = await logInVerified(app, smtp);
       expect((await client.get(ME)).body.pendingEmail).toBeNull();
       const { target, token } = await startChange(user);
       expect((await client.get(ME)).body).toMatchObject({ email: user.email, pendingEmail: target });
@@ -65,7 +57,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
     });
 
     it('is cancelled by DELETE /users/me/email: 204, pendingEmail null, and its link no longer works', async () => {
-      const { user, client } = await victim();
+      const { user, client } = await logInVerified(app, smtp);
       const { token } = await startChange(user);
       expect((await client.delete(CHANGE_EMAIL)).status).toBe(204);
       expect((await client.get(ME)).body).toMatchObject({ email: user.email, pendingEmail: null });
@@ -74,14 +66,14 @@ describe('account security: pending changes of address and mailed tokens', () =>
     });
 
     it('DELETE /users/me/email answers 204 when nothing is pending, and needs an access token', async () => {
-      const { client } = await victim();
+      const { client } = await logInVerified(app, smtp);
       expect((await client.delete(CHANGE_EMAIL)).status).toBe(204);
       expect((await client.delete(CHANGE_EMAIL)).status).toBe(204);
       expectError(await app.client().delete(CHANGE_EMAIL), 401, 'TOKEN_MISSING');
     });
 
     it('is replaced by a newer one: only the newer link works', async () => {
-      const { user, client } = await victim();
+      const { user, client } = await logInVerified(app, smtp);
       const first = await startChange(user);
       const second = await startChange(user);
       expect((await client.get(ME)).body.pendingEmail).toBe(second.target);
@@ -91,7 +83,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
     });
 
     it('lapses with its link (EMAIL_VERIFICATION_TTL, 24 hours)', async () => {
-      const { user } = await victim();
+      const { user } = await logInVerified(app, smtp);
       const { token } = await startChange(user);
       app.clock.advance(24 * 3600_000 + 60_000);
       try {
@@ -139,7 +131,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
     ];
 
     it.each(securingActions)("is voided by %s: the attacker's link is refused and the address stays", async (_action, secure) => {
-      const { user, client } = await victim();
+      const { user, client } = await logInVerified(app, smtp);
       const { token } = await startChange(user);
       const password = await secure(user, client);
       expectTokenInvalid(await app.client().post(VERIFY, { token }));
@@ -148,7 +140,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
     });
 
     it('voided before its mail went out: the confirmation is not sent, or its link is refused', async () => {
-      const { user, client } = await victim();
+      const { user, client } = await logInVerified(app, smtp);
       const target = mailbox();
       expect((await client.post(CHANGE_EMAIL, { newEmail: target, password: user.password })).status).toBe(202);
       expect((await client.post('/api/v1/auth/logout-all')).status).toBe(204);
@@ -160,7 +152,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
 
   describe('every other mailed token dies with a change that secures the account', () => {
     it('a reset link asked for before a password change is refused after it', async () => {
-      const { user, client } = await victim();
+      const { user, client } = await logInVerified(app, smtp);
       await app.client().post(FORGOT, { email: user.email });
       const { token } = await smtp.next(user.email, 'Reset your password');
       expect((await client.post('/api/v1/users/me/password', { currentPassword: user.password, newPassword: NEW_PASSWORD })).status).toBe(204);
@@ -176,7 +168,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
     });
 
     it('a reset link is refused once the address it went to is no longer the account’s', async () => {
-      const { user, client } = await victim();
+      const { user, client } = await logInVerified(app, smtp);
       await app.client().post(FORGOT, { email: user.email });
       const reset = await smtp.next(user.email, 'Reset your password');
       const { token } = await startChange(user);
@@ -199,7 +191,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
     });
 
     it('five forgot-password requests at once leave one working link', async () => {
-      const { user } = await victim();
+      const { user } = await logInVerified(app, smtp);
       const answers = await Promise.all(Array.from({ length: 5 }, () => app.client().post(FORGOT, { email: user.email })));
       expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
       const mails = await Promise.all([1, 2, 3, 4, 5].map((count) => smtp.next(user.email, 'Reset your password', count)));
@@ -213,7 +205,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
 
   describe('a burst of requests with one reset token', () => {
     it('costs one password hash and sets the password once', async () => {
-      const { user } = await victim();
+      const { user } = await logInVerified(app, smtp);
       await app.client().post(FORGOT, { email: user.email });
       const { token } = await smtp.next(user.email, 'Reset your password');
       const hash = jest.spyOn(app.app.get(PasswordHasher), 'hash');
@@ -228,7 +220,7 @@ describe('account security: pending changes of address and mailed tokens', () =>
     });
 
     it('a request refused by the hashing queue (503) leaves the link usable', async () => {
-      const { user } = await victim();
+      const { user } = await logInVerified(app, smtp);
       await app.client().post(FORGOT, { email: user.email });
       const { token } = await smtp.next(user.email, 'Reset your password');
       const full = new AppError('SERVICE_UNAVAILABLE', 'Too many password checks at once; try again shortly', { retryAfterSeconds: 1 });

@@ -5,7 +5,7 @@ import { ApiClient } from './support/api-client';
 import { expectError } from './support/errors-assertions';
 import { SmtpReceiver } from './support/smtp-receiver';
 import { startTestApp, TestApp } from './support/test-app';
-import { logIn, registerUser, TEST_PASSWORD, TestUser } from './support/users';
+import { logIn, logInVerified, registerUser, TEST_PASSWORD } from './support/users';
 
 const NEW_PASSWORD = 'a new and much better passphrase';
 const FORGOT = '/api/v1/auth/password/forgot';
@@ -224,15 +224,8 @@ describe('account recovery over a real SMTP server', () => {
   });
 
   describe('change of address', () => {
-    async function withVerifiedUser(): Promise<{ user: TestUser; client: ApiClient }> {
-      const user = await registerUser(app);
-      await app.client().post(VERIFY, { token: (await smtp.next(user.email, 'Confirm your email address')).token });
-      const { client } = await logIn(app, 'body', user);
-      return { user, client };
-    }
-
     it('mails a confirmation to the new address and a notice to the old; the change applies on confirmation', async () => {
-      const { user, client } = await withVerifiedUser();
+      const { user, client } = await logInVerified(app, smtp);
       const target = newEmail();
       expect((await client.post(CHANGE_EMAIL, { newEmail: target.toUpperCase(), password: TEST_PASSWORD })).status).toBe(202);
 
@@ -254,7 +247,7 @@ describe('account recovery over a real SMTP server', () => {
     });
 
     it('voids links mailed to the old address once the change applies', async () => {
-      const { user, client } = await withVerifiedUser();
+      const { user, client } = await logInVerified(app, smtp);
       await app.client().post(FORGOT, { email: user.email });
       const reset = await smtp.next(user.email, 'Reset your password');
       const target = newEmail();
@@ -264,7 +257,7 @@ describe('account recovery over a real SMTP server', () => {
     });
 
     it('refuses a wrong password (401), the current address (400) and an address in use (409)', async () => {
-      const { user, client } = await withVerifiedUser();
+      const { user, client } = await logInVerified(app, smtp);
       const other = await registerUser(app);
       expectError(await client.post(CHANGE_EMAIL, { newEmail: newEmail(), password: 'not the password' }), 401, 'INVALID_CREDENTIALS');
       expectError(await client.post(CHANGE_EMAIL, { newEmail: user.email, password: TEST_PASSWORD }), 400, 'VALIDATION_FAILED');
@@ -273,7 +266,7 @@ describe('account recovery over a real SMTP server', () => {
     });
 
     it('refuses the confirmation of an address taken in the meantime, changing nothing', async () => {
-      const { user, client } = await withVerifiedUser();
+      const { user, client } = await logInVerified(app, smtp);
       const target = newEmail();
       await client.post(CHANGE_EMAIL, { newEmail: target, password: TEST_PASSWORD });
       const confirmation = await smtp.next(target, 'Confirm your new email address');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiClient, ApiResponse } from './api-client';
+import type { SmtpReceiver } from './smtp-receiver';
 import { TestApp } from './test-app';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -54,4 +55,16 @@ export async function logIn(testApp: Service, transport: Transport, user?: TestU
   if (transport === 'body') client.bearer = login.body.accessToken;
   else client.csrfToken = login.body.csrfToken;
   return { client, user: account, login, sessionId: login.body.session.id, refreshToken: login.body.refreshToken };
+}
+
+/**
+ * A new user whose address is verified (by following the link mailed on
+ * registration, which `smtp` receives), logged in with a bearer token.
+ */
+export async function logInVerified(testApp: Service, smtp: SmtpReceiver): Promise<LoggedInClient> {
+  const user = await registerUser(testApp);
+  const { token } = await smtp.next(user.email, 'Confirm your email address');
+  const verified = await testApp.client().post('/api/v1/auth/email/verify', { token });
+  if (verified.status !== 204) throw new Error(`verify failed: ${verified.status} ${JSON.stringify(verified.body)}`);
+  return logIn(testApp, 'body', user);
 }
