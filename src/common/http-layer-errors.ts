@@ -13,7 +13,7 @@ export const MAX_URL_LENGTH = 8 * 1024;
  * closing a socket with unread data sends a reset, which a client still
  * writing would get instead of the answer.
  */
-export const LINGER_MS = 2000;
+const LINGER_MS = 2000;
 
 const ANSWERED = Symbol('answered');
 

@@ -49,12 +49,12 @@ export class AccountTokens {
   /**
    * Holds a live token for the one request that uses it, so that the slow
    * work before it is consumed (hashing a new password) is done once however
-   * many requests carry it: the others get null meanwhile. `release` gives it
-   * back if that work fails.
+   * many requests carry it: the others get null meanwhile. Answers the id of
+   * the token's user. `release` gives it back if that work fails.
    */
-  async claim(token: string, kind: AccountTokenKind): Promise<boolean> {
+  async claim(token: string, kind: AccountTokenKind): Promise<string | null> {
     const now = new Date(this.clock.now());
-    const rows = await this.tokens.query<unknown[]>(
+    const [row] = await this.tokens.query<Array<{ user_id: string }>>(
       `WITH claimed AS (
          UPDATE account_tokens SET claimed_until = $3
           WHERE token_hash = $1 AND kind = $2 AND expires_at > $4 AND (claimed_until IS NULL OR claimed_until <= $4)
@@ -63,7 +63,7 @@ export class AccountTokens {
        SELECT user_id FROM claimed`,
       [hashKey(token), kind, new Date(now.getTime() + CLAIM_SECONDS * 1000), now],
     );
-    return rows.length > 0;
+    return row?.user_id ?? null;
   }
 
   async release(token: string): Promise<void> {

@@ -91,8 +91,8 @@ export class RecoveryService implements OnModuleInit {
    * requests with one token costs one hash; it is consumed with the change.
    */
   async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
-    const userId = await this.tokens.ownerOf(token, ['password_reset']);
-    if (!userId || !(await this.tokens.claim(token, 'password_reset'))) throw invalidToken();
+    const userId = await this.tokens.claim(token, 'password_reset');
+    if (!userId) throw invalidToken();
     let passwordHash: string;
     try {
       passwordHash = await this.users.hashPassword(newPassword);
