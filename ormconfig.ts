@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { loadConfig } from './src/config/app-config';
+import { loadConfig } from './src/app-config';
 import { dataSourceOptions } from './src/database/data-source-options';
 
 /**

@@ -6,7 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
-import { TokenCookies } from './auth/token-cookies';
+import { TokenCookies } from './tokens/token-cookies';
 import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH, urlTooLong } from './common/http-layer-errors';
 import { assertSafeStrings, parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation.pipe';

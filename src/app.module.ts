@@ -21,7 +21,7 @@ import { redisConfig } from './redis/redis.config';
 import { RedisModule } from './redis/redis.module';
 import { usersConfig } from './users/users.config';
 import { mailConfig } from './mail/mail.config';
-import { recoveryConfig } from './auth/recovery/recovery.config';
+import { recoveryConfig } from './account/recovery.config';
 import { UsersModule } from './users/users.module';
 
 export interface AppOptions {

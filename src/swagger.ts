@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { REFRESH_COOKIE_PATH } from './auth/token-cookies';
-import { PUBLIC_OPERATION } from './auth/decorators/public.decorator';
+import { REFRESH_COOKIE_PATH } from './tokens/token-cookies';
+import { PUBLIC_OPERATION } from './common/decorators/public.decorator';
 
 export const DOCS_PATH = 'docs';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../src/config/app-config';
+import { loadConfig } from '../src/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
 import { expectError } from './support/errors-assertions';

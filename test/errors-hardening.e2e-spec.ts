@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withCanonicalSignature } from '../src/auth/jwt-canonical-form';
+import { withCanonicalSignature } from '../src/tokens/jwt-canonical-form';
 import { ApiResponse } from './support/api-client';
 import { decodeToken, signJws } from './support/jws';
 import { expectError, responseText } from './support/errors-assertions';

@@ -1,5 +1,5 @@
-import { rotateKeySet } from '../src/auth/keys/key-set';
-import { SigningKeysService } from '../src/auth/keys/signing-keys.service';
+import { rotateKeySet } from '../src/tokens/keys/key-set';
+import { SigningKeysService } from '../src/tokens/keys/signing-keys.service';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn } from './support/users';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SessionCleanup } from '../src/auth/session-cleanup.service';
+import { SessionCleanup } from '../src/sessions/session-cleanup.service';
 import { ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
 import { appWith } from './support/test-app';

@@ -2,7 +2,7 @@ import { RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
-import { IS_PUBLIC } from '../src/auth/decorators/public.decorator';
+import { IS_PUBLIC } from '../src/common/decorators/public.decorator';
 import { startTestApp, TestApp } from './support/test-app';
 
 interface Route {

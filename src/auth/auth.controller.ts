@@ -8,19 +8,19 @@ import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { AuthService } from './auth.service';
-import { AuthenticatedUser, ClientInfo, RefreshPrincipal, SessionPrincipal, TokenTransport } from './authenticated-user';
-import { Client } from './decorators/client-info.decorator';
-import { CurrentUser } from './decorators/current-user.decorator';
-import { Public } from './decorators/public.decorator';
+import { AuthenticatedUser, ClientInfo, RefreshPrincipal, SessionPrincipal, TokenTransport } from '../common/authenticated-user';
+import { Client } from '../common/decorators/client-info.decorator';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { Public } from '../common/decorators/public.decorator';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
-import { SessionListItemDto } from './dto/session-list.dto';
+import { SessionListItemDto } from '../sessions/dto/session-list.dto';
 import { SessionResponseDto } from './dto/session-response.dto';
 import { csrfHeader, CsrfGuard } from './guards/csrf.guard';
 import { JwtRefreshGuard } from './guards/jwt-refresh.guard';
 import { OptionalSessionGuard } from './guards/optional-session.guard';
-import { LOGIN_THROTTLER, RateLimitGuard } from './rate-limit/rate-limit.guard';
-import { TokenCookies } from './token-cookies';
+import { LOGIN_THROTTLER, RateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { TokenCookies } from '../tokens/token-cookies';
 
 @ApiTags('auth')
 @Controller('auth')

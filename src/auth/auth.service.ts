@@ -9,16 +9,16 @@ import { Metrics } from '../metrics/metrics.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthConfig, authConfig } from './auth.config';
-import { AUTH_EVENTS, PasswordChangedEvent, SessionStartedEvent, UserDeletedEvent, UserRegisteredEvent } from './auth-events';
-import { AuthenticatedUser, ClientInfo, IssuedSession, RefreshPrincipal } from './authenticated-user';
-import { AuthEventType } from './events/auth-event.entity';
-import { AuthEventPage, AuthEventsService } from './events/auth-events.service';
-import { KeyStore } from './key-store.entity';
-import { KeyStoreService } from './key-store.service';
-import { RecoveryConfig, recoveryConfig } from './recovery/recovery.config';
-import { SessionEndings } from './session-endings';
-import { hashKey, KeyPair, newRandomKey } from './session-keys';
-import { TokenService } from './token.service';
+import { AUTH_EVENTS, PasswordChangedEvent, SessionStartedEvent, UserDeletedEvent, UserRegisteredEvent } from '../sessions/auth-events';
+import { AuthenticatedUser, ClientInfo, IssuedSession, RefreshPrincipal } from '../common/authenticated-user';
+import { AuthEventType } from '../security-events/auth-event.entity';
+import { AuthEventPage, AuthEventsService } from '../security-events/auth-events.service';
+import { KeyStore } from '../sessions/key-store.entity';
+import { KeyStoreService } from '../sessions/key-store.service';
+import { RecoveryConfig, recoveryConfig } from '../account/recovery.config';
+import { SessionEndings } from '../sessions/session-endings';
+import { hashKey, KeyPair, newRandomKey } from '../sessions/session-keys';
+import { TokenService } from '../tokens/token.service';
 
 /**
  * The flows: credentials, session start, rotation, revocation. Every change is

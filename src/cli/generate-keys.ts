@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { generateMissingKeys } from '../auth/keys/key-set';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { generateMissingKeys } from '../tokens/keys/key-set';
+import { ConfigError, loadConfig } from '../app-config';
 import { runCli } from './run-cli';
 
 const USAGE = `Usage: npm run keys:generate (in the image: node dist/cli/generate-keys.js)

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { JWKS_MAX_AGE_SECONDS } from '../auth/keys/jwks.controller';
-import { rotateKeySet } from '../auth/keys/key-set';
-import { KEY_RELOAD_INTERVAL_MS } from '../auth/keys/signing-keys.service';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { JWKS_MAX_AGE_SECONDS } from '../tokens/keys/jwks.controller';
+import { rotateKeySet } from '../tokens/keys/key-set';
+import { KEY_RELOAD_INTERVAL_MS } from '../tokens/keys/signing-keys.service';
+import { ConfigError, loadConfig } from '../app-config';
 import { parseDurationSeconds } from '../config/duration';
 import { runCli } from './run-cli';
 

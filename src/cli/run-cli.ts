@@ -1,5 +1,5 @@
 import { config as loadDotEnv } from 'dotenv';
-import { ConfigError } from '../config/app-config';
+import { ConfigError } from '../app-config';
 
 /**
  * Runs one command-line tool: `.env` is read first, as the service does, and

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
-import { changeRoles, ROLE_CHANGE_ENTITIES, ROLE_NAME } from '../auth/role-change';
-import { loadConfig } from '../config/app-config';
+import { changeRoles, ROLE_CHANGE_ENTITIES, ROLE_NAME } from './role-change';
+import { loadConfig } from '../app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { normalizeEmail } from '../users/email';
 import { runCli } from './run-cli';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../app-config';
 import { Metrics } from '../metrics/metrics.service';
 import { PasswordHasher } from './password-hasher.service';
 

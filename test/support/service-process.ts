@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateMissingKeys } from '../../src/auth/keys/key-set';
+import { generateMissingKeys } from '../../src/tokens/keys/key-set';
 import { ApiClient } from './api-client';
 import { freePort } from './free-port';
 import type { TestApp } from './test-app';

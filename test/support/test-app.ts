@@ -7,7 +7,7 @@ import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
 import type { AppOptions } from '../../src/app.module';
-import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { AppConfig, loadConfig } from '../../src/app-config';
 import { ApiClient } from './api-client';
 import { TestClock } from './test-clock';
 import { createTestDatabase } from './test-database';

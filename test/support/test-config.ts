@@ -7,7 +7,7 @@ import { metricsConfig, readMetricsConfig } from '../../src/metrics/metrics.conf
 import { readRedisConfig, redisConfig } from '../../src/redis/redis.config';
 import { readUsersConfig, usersConfig } from '../../src/users/users.config';
 import { mailConfig, readMailConfig } from '../../src/mail/mail.config';
-import { readRecoveryConfig, recoveryConfig } from '../../src/auth/recovery/recovery.config';
+import { readRecoveryConfig, recoveryConfig } from '../../src/account/recovery.config';
 
 /**
  * For unit tests that build a few providers without the whole app: every

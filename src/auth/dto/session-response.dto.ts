@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
-import { IssuedSession, TokenTransport } from '../authenticated-user';
+import { IssuedSession, TokenTransport } from '../../common/authenticated-user';
 
 class SessionInfoDto {
   @ApiProperty({ format: 'uuid' })

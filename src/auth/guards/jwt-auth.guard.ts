@@ -3,14 +3,14 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/error-code';
-import { AuthenticatedUser } from '../authenticated-user';
-import { handlerMetadata } from '../decorators/handler-metadata';
-import { IS_PUBLIC } from '../decorators/public.decorator';
-import { SessionAuthenticator } from '../session-authenticator.service';
-import { JWT_STRATEGY } from '../strategies/strategy-names';
-import { TokenCookies } from '../token-cookies';
-import { TokenService } from '../token.service';
-import { passportOutcome } from './passport-outcome';
+import { AuthenticatedUser } from '../../common/authenticated-user';
+import { handlerMetadata } from '../../common/decorators/handler-metadata';
+import { IS_PUBLIC } from '../../common/decorators/public.decorator';
+import { SessionAuthenticator } from '../../sessions/session-authenticator.service';
+import { JWT_STRATEGY } from '../../tokens/strategies/strategy-names';
+import { TokenCookies } from '../../tokens/token-cookies';
+import { TokenService } from '../../tokens/token.service';
+import { passportOutcome } from '../../tokens/strategies/passport-outcome';
 
 /**
  * The global guard: every route needs a valid access token unless marked

@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../../common/error-code';
-import { AuthenticatedUser } from '../authenticated-user';
-import { handlerMetadata } from '../decorators/handler-metadata';
-import { ROLES } from '../decorators/roles.decorator';
+import { AuthenticatedUser } from '../../common/authenticated-user';
+import { handlerMetadata } from '../../common/decorators/handler-metadata';
+import { ROLES } from '../../common/decorators/roles.decorator';
 
 /** Global; enforces `@Roles()` on routes that declare it. */
 @Injectable()

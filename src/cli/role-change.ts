@@ -1,0 +1,58 @@
+import { DataSource } from 'typeorm';
+import { InvalidationKeys } from '../cache/invalidation-keys';
+import { queueInvalidations } from '../cache/invalidation-outbox';
+import { normalizeEmail } from '../users/email';
+import { User } from '../users/user.entity';
+import { AuthEvent } from '../security-events/auth-event.entity';
+import { AuthEventsService } from '../security-events/auth-events.service';
+import { KeyStore } from '../sessions/key-store.entity';
+import { revokeActiveSessionsOf } from '../sessions/key-store.service';
+
+/** What a role is called: lower case, as `@Roles('admin')` names it. */
+export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** The entities a DataSource needs for changeRoles (the CLI's lists no others). */
+export const ROLE_CHANGE_ENTITIES = [User, KeyStore, AuthEvent];
+
+export interface RoleChange {
+  email: string;
+  add: string[];
+  remove: string[];
+  /** Whether running instances learn of it through the `cache_invalidations` outbox (PostgreSQL; the embedded database has one instance, stopped meanwhile). */
+  queueInvalidations: boolean;
+}
+
+export type RoleChangeResult = { found: false } | { found: true; roles: string[]; changed: boolean; sessionsEnded: number };
+
+/** `current` without `remove`, then `add`'s new roles: order kept, no duplicates. */
+export function resultingRoles(current: string[], add: string[], remove: string[]): string[] {
+  return [...new Set([...current.filter((role) => !remove.includes(role)), ...add])];
+}
+
+/**
+ * Changes a user's roles and, in the same transaction, ends every active
+ * session of theirs (no token keeps the old roles), records it as an admin's
+ * ending of sessions would be, and queues the eviction of their sessions and
+ * profile from every instance's caches. Roles that would not change leave
+ * everything as it is.
+ */
+export function changeRoles(dataSource: DataSource, change: RoleChange): Promise<RoleChangeResult> {
+  return dataSource.transaction(async (manager) => {
+    const users = manager.getRepository(User);
+    const user = await users.findOne({ where: { email: normalizeEmail(change.email) }, lock: { mode: 'pessimistic_write' } });
+    if (!user) return { found: false };
+    const roles = resultingRoles(user.roles, change.add, change.remove);
+    if (sameRoles(roles, user.roles)) return { found: true, roles, changed: false, sessionsEnded: 0 };
+
+    await users.update({ id: user.id }, { roles });
+    const ended = await revokeActiveSessionsOf(manager, user.id, 'roles_changed', new Date());
+    if (ended.length > 0)
+      await new AuthEventsService(manager.getRepository(AuthEvent)).record({ type: 'session_revoked', userId: user.id, sessionId: null }, manager);
+    if (change.queueInvalidations) await queueInvalidations(manager, [InvalidationKeys.sessionsOf(user.id), InvalidationKeys.profile(user.id)]);
+    return { found: true, roles, changed: true, sessionsEnded: ended.length };
+  });
+}
+
+function sameRoles(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((role, index) => role === b[index]);
+}

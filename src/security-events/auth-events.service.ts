@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AppError } from '../common/error-code';
+import { ClientInfo } from '../common/authenticated-user';
+import type { StatementPart } from '../cache/statement-part';
+import { AuthEvent, AuthEventType } from './auth-event.entity';
+
+export interface NewAuthEvent {
+  type: AuthEventType;
+  userId: string;
+  sessionId?: string | null;
+  client?: ClientInfo;
+}
+
+export interface AuthEventPage {
+  items: AuthEvent[];
+  nextCursor: string | null;
+}
+
+/** The security-event trail: recorded in the caller's transaction, read newest first. */
+@Injectable()
+export class AuthEventsService {
+  constructor(@InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>) {}
+
+  async record(event: NewAuthEvent, manager?: EntityManager): Promise<void> {
+    await (manager?.getRepository(AuthEvent) ?? this.events).insert({
+      type: event.type,
+      userId: event.userId,
+      sessionId: event.sessionId ?? null,
+      ip: event.client?.ip?.slice(0, 64) ?? null,
+      userAgent: event.client?.userAgent?.slice(0, 512) ?? null,
+    });
+  }
+
+  /**
+   * The insert of one event per row of a CTE with `id` (the session) and
+   * `user_id` columns, to record a change in the very statement that makes it.
+   */
+  recordFor(type: AuthEventType, client: ClientInfo): StatementPart {
+    return {
+      sql: (source, first) =>
+        `INSERT INTO auth_events (user_id, session_id, type, ip, user_agent) SELECT user_id, id, $${first}, $${first + 1}, $${first + 2} FROM ${source}`,
+      params: [type, client.ip?.slice(0, 64) ?? null, client.userAgent?.slice(0, 512) ?? null],
+    };
+  }
+
+  /** Newest first; `before` is the `nextCursor` of the previous page. */
+  async list(userId: string, limit: number, before?: string): Promise<AuthEventPage> {
+    const query = this.events
+      .createQueryBuilder('event')
+      .where('event.userId = :userId', { userId })
+      .orderBy('event.seq', 'DESC')
+      .limit(limit + 1);
+    if (before !== undefined) query.andWhere('event.seq < :before', { before: parseCursor(before) });
+    const rows = await query.getMany();
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1].seq : null };
+  }
+}
+
+function parseCursor(cursor: string): string {
+  if (!/^\d{1,18}$/.test(cursor)) {
+    throw new AppError('VALIDATION_FAILED', 'before must be a cursor from a previous page', {
+      details: [{ field: 'before', messages: ['before must be a nextCursor value'] }],
+    });
+  }
+  return cursor;
+}
