@@ -44,8 +44,8 @@ describe('loadConfig', () => {
         appUrl: 'http://localhost:3000',
         passwordResetTtlSeconds: 30 * 60,
         emailVerificationTtlSeconds: 24 * 3600,
-        requireVerifiedEmail: false,
       });
+      expect(config.requireVerifiedEmail).toBe(false);
     });
 
     it('listens on 0.0.0.0:3000', () => {

@@ -1,22 +1,37 @@
-import { AuthConfig, readAuthConfig } from './auth/auth.config';
 import { readRecoveryConfig, RecoveryConfig } from './account/recovery.config';
+import { AuthConfig, readAuthConfig } from './auth/auth.config';
+import { Env } from './config/environment';
+import { readServerConfig, ServerConfig } from './config/server.config';
 import { DatabaseConfig, readDatabaseConfig } from './database/database.config';
 import { MailConfig, readMailConfig } from './mail/mail.config';
 import { MetricsConfig, readMetricsConfig } from './metrics/metrics.config';
+import { RateLimitConfig, readRateLimitConfig } from './rate-limit/rate-limit.config';
 import { readRedisConfig, RedisConfig } from './redis/redis.config';
+import { readSessionsConfig, SessionsConfig } from './sessions/sessions.config';
+import { readTokensConfig, TokensConfig } from './tokens/tokens.config';
 import { readUsersConfig, UsersConfig } from './users/users.config';
-import { Env } from './config/environment';
-import { readServerConfig, ServerConfig } from './config/server.config';
 
 export { ConfigError } from './config/environment';
-export type { JwtAlgorithm, RateLimit } from './auth/auth.config';
+export type { JwtAlgorithm } from './tokens/tokens.config';
+export type { RateLimit } from './rate-limit/rate-limit.config';
 
 /**
  * Every module's configuration side by side, for what reads all of it at
  * once: the command-line tools and the tests. The application itself never
- * does: each module injects its own namespace (`@Inject(authConfig.KEY)`).
+ * does: each module registers and injects its own namespace
+ * (`ConfigModule.forFeature(tokensConfig)`, `@Inject(tokensConfig.KEY)`).
  */
-export type AppConfig = ServerConfig & DatabaseConfig & RedisConfig & AuthConfig & RecoveryConfig & UsersConfig & MailConfig & MetricsConfig;
+export type AppConfig = ServerConfig &
+  DatabaseConfig &
+  RedisConfig &
+  TokensConfig &
+  SessionsConfig &
+  AuthConfig &
+  RateLimitConfig &
+  RecoveryConfig &
+  UsersConfig &
+  MailConfig &
+  MetricsConfig;
 
 /** Reads and validates the whole configuration from `env`, as the modules would at boot. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -24,7 +39,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...readServerConfig(env),
     ...readDatabaseConfig(env),
     ...readRedisConfig(env),
+    ...readTokensConfig(env),
+    ...readSessionsConfig(env),
     ...readAuthConfig(env),
+    ...readRateLimitConfig(env),
     ...readRecoveryConfig(env),
     ...readUsersConfig(env),
     ...readMailConfig(env),

@@ -4,6 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { DestinationStream, Logger } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
+import { AccountModule, recoveryConfig } from './account';
 import { accountPages } from './account-pages/account-pages.module';
 import { authConfig } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';
@@ -19,10 +20,12 @@ import { metricsConfig } from './metrics/metrics.config';
 import { metricsEndpoint, MetricsModule } from './metrics/metrics.module';
 import { redisConfig } from './redis/redis.config';
 import { RedisModule } from './redis/redis.module';
-import { usersConfig } from './users/users.config';
 import { mailConfig } from './mail/mail.config';
-import { recoveryConfig } from './account/recovery.config';
-import { UsersModule } from './users/users.module';
+import { rateLimitConfig } from './rate-limit';
+import { SecurityEventsModule } from './security-events';
+import { sessionsConfig, SessionsModule } from './sessions';
+import { tokensConfig, TokensModule } from './tokens';
+import { UsersModule, usersConfig } from './users';
 
 export interface AppOptions {
   /** Where log lines go (default: standard output). */
@@ -50,7 +53,19 @@ export class AppModule {
           isGlobal: true,
           // main.ts and the command-line tools load .env themselves; tests set the environment they mean.
           ignoreEnvFile: true,
-          load: [serverConfig, databaseConfig, redisConfig, authConfig, recoveryConfig, usersConfig, mailConfig, metricsConfig],
+          load: [
+            serverConfig,
+            databaseConfig,
+            redisConfig,
+            usersConfig,
+            mailConfig,
+            metricsConfig,
+            tokensConfig,
+            sessionsConfig,
+            rateLimitConfig,
+            authConfig,
+            recoveryConfig,
+          ],
         }),
         // `auth.session.*` and the like work in @OnEvent.
         EventEmitterModule.forRoot({ wildcard: true }),
@@ -63,7 +78,11 @@ export class AppModule {
         RedisModule,
         CacheInvalidationModule,
         UsersModule,
+        SecurityEventsModule,
+        SessionsModule,
+        TokensModule,
         AuthModule,
+        AccountModule,
         HealthModule,
         accountPages(),
         ...(options.modules ?? []),

@@ -1,12 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThan, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { hashKey, newRandomKey } from '../sessions/session-keys';
+import { hashKey, newRandomKey } from '../sessions';
 import { AccountToken, AccountTokenKind } from './account-token.entity';
 
 /** How long a reset in progress holds its token: past this (its instance died), the token is free again. */
 const CLAIM_SECONDS = 30;
+
+const HOUR_MS = 60 * 60 * 1000;
 
 /** A token taken out of the table: what it was issued for. */
 export type UsedToken = Pick<AccountToken, 'userId' | 'kind' | 'email' | 'securityStamp' | 'expiresAt'>;
@@ -14,6 +17,8 @@ export type UsedToken = Pick<AccountToken, 'userId' | 'kind' | 'email' | 'securi
 /** Issues and consumes mailed single-use tokens (32 random bytes, base64url), stored as SHA-256 hashes. */
 @Injectable()
 export class AccountTokens {
+  private readonly logger = new Logger(AccountTokens.name);
+
   constructor(
     @InjectRepository(AccountToken) private readonly tokens: Repository<AccountToken>,
     private readonly clock: Clock,
@@ -91,9 +96,15 @@ export class AccountTokens {
     await manager.getRepository(AccountToken).delete({ userId, kind });
   }
 
-  /** Removes tokens past their expiry, used or not. */
+  /** Removes tokens past their expiry, used or not, so that the table does not grow without bound. */
+  @Interval(HOUR_MS)
   async deleteExpired(): Promise<number> {
-    const result = await this.tokens.delete({ expiresAt: LessThan(new Date(this.clock.now())) });
-    return result.affected ?? 0;
+    try {
+      const result = await this.tokens.delete({ expiresAt: LessThan(new Date(this.clock.now())) });
+      return result.affected ?? 0;
+    } catch (error) {
+      this.logger.warn(`Expired-token clean-up failed; next try in an hour: ${(error as Error).message}`);
+      return 0;
+    }
   }
 }

@@ -1,28 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
-import { CanonicalUuidPipe } from '../common/canonical-uuid.pipe';
-import { AuthService } from '../auth/auth.service';
 import { AuthenticatedUser, ClientInfo } from '../common/authenticated-user';
 import { Client } from '../common/decorators/client-info.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { Roles } from '../common/decorators/roles.decorator';
-import { AuthEventListDto, ListAuthEventsQueryDto } from '../security-events/dto/auth-events.dto';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto';
 import { ChangeEmailDto } from './dto/recovery.dto';
-import { LimitPasswordChecks } from '../rate-limit/rate-limit.guard';
+import { LimitPasswordChecks } from '../rate-limit';
 import { RecoveryService } from './recovery.service';
-import { TokenCookies } from '../tokens/token-cookies';
+import { TokenCookies } from '../tokens';
+import { AccountService } from './account.service';
 
-const DEFAULT_EVENTS_PAGE = 20;
-
-/** The `/users` routes that touch credentials, sessions or the security trail, which UsersModule knows nothing of. */
+/** The signed-in user's own address, password and account. */
 @ApiTags('users')
 @Controller('users')
 export class AccountController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly account: AccountService,
     private readonly cookies: TokenCookies,
     private readonly recovery: RecoveryService,
   ) {}
@@ -53,15 +48,7 @@ export class AccountController {
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'RATE_LIMITED')
   async changePassword(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangePasswordDto, @Client() client: ClientInfo): Promise<void> {
-    await this.auth.changePassword(user, body.currentPassword, body.newPassword, client);
-  }
-
-  @Get('me/events')
-  @ApiOperation({ summary: "The user's own security activity, newest first" })
-  @ApiOkResponse({ type: AuthEventListDto })
-  @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS)
-  async events(@CurrentUser() user: AuthenticatedUser, @Query() query: ListAuthEventsQueryDto): Promise<AuthEventListDto> {
-    return AuthEventListDto.from(await this.auth.listEvents(user.id, query.limit ?? DEFAULT_EVENTS_PAGE, query.before));
+    await this.account.changePassword(user, body.currentPassword, body.newPassword, client);
   }
 
   @Delete('me')
@@ -71,17 +58,7 @@ export class AccountController {
   @ApiNoContentResponse()
   @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'RATE_LIMITED')
   async deleteAccount(@CurrentUser() user: AuthenticatedUser, @Body() body: DeleteAccountDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    await this.auth.deleteAccount(user.id, body.password);
+    await this.account.deleteAccount(user.id, body.password);
     this.cookies.clear(reply);
-  }
-
-  @Delete(':id/sessions')
-  @Roles('admin')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Incident response: end every session of any user (role admin)' })
-  @ApiNoContentResponse()
-  @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'FORBIDDEN', 'NOT_FOUND')
-  async endAllSessionsOf(@Param('id', CanonicalUuidPipe) userId: string, @Client() client: ClientInfo): Promise<void> {
-    await this.auth.endAllSessionsOf(userId, client);
   }
 }

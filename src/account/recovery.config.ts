@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsUrl } from 'class-validator';
-import { ConfigError, Env, flag, IsBooleanText, IsDuration, isProduction, readEnvironment, seconds } from '../config/environment';
+import { ConfigError, Env, IsDuration, isProduction, readEnvironment, seconds } from '../config/environment';
 
 class RecoveryEnvironment {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'must be an http(s) URL such as https://app.example.com' })
@@ -11,12 +11,9 @@ class RecoveryEnvironment {
 
   @IsDuration(60)
   EMAIL_VERIFICATION_TTL?: string;
-
-  @IsBooleanText()
-  REQUIRE_VERIFIED_EMAIL?: string;
 }
 
-/** Password reset, email verification and change of address: the links mailed, how long they work, and whether login needs a verified address. */
+/** Password reset, email verification and change of address: the links mailed and how long they work. */
 export function readRecoveryConfig(env: Env) {
   const vars = readEnvironment(RecoveryEnvironment, env);
   if (isProduction(env) && !vars.APP_URL) {
@@ -28,7 +25,6 @@ export function readRecoveryConfig(env: Env) {
       appUrl: (vars.APP_URL ?? `http://localhost:${env.PORT ?? 3000}`).replace(/\/+$/, ''),
       passwordResetTtlSeconds: seconds(vars.PASSWORD_RESET_TTL, '30m'),
       emailVerificationTtlSeconds: seconds(vars.EMAIL_VERIFICATION_TTL, '24h'),
-      requireVerifiedEmail: flag(vars.REQUIRE_VERIFIED_EMAIL, false),
     },
   };
 }

@@ -7,7 +7,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ForgotPasswordDto, ResetPasswordDto, VerifyEmailDto } from './dto/recovery.dto';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ForgotPasswordRateLimitGuard, LOGIN_THROTTLER, RateLimitGuard, VerificationMailRateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { ForgotPasswordRateLimitGuard, LOGIN_THROTTLER, RateLimitGuard, VerificationMailRateLimitGuard } from '../rate-limit';
 import { RecoveryService } from './recovery.service';
 
 /** A mailed token that is unknown, used, replaced or expired. */

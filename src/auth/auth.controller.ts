@@ -1,26 +1,24 @@
-import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
-import { CanonicalUuidPipe } from '../common/canonical-uuid.pipe';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
-import { UserResponseDto } from '../users/dto/user-response.dto';
+import { UserResponseDto } from '../users';
 import { AuthService } from './auth.service';
-import { AuthenticatedUser, ClientInfo, RefreshPrincipal, SessionPrincipal, TokenTransport } from '../common/authenticated-user';
+import { AuthenticatedUser, ClientInfo, TokenTransport } from '../common/authenticated-user';
 import { Client } from '../common/decorators/client-info.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
-import { SessionListItemDto } from '../sessions/dto/session-list.dto';
 import { SessionResponseDto } from './dto/session-response.dto';
 import { csrfHeader, CsrfGuard } from './guards/csrf.guard';
 import { JwtRefreshGuard } from './guards/jwt-refresh.guard';
 import { OptionalSessionGuard } from './guards/optional-session.guard';
-import { LOGIN_THROTTLER, RateLimitGuard } from '../rate-limit/rate-limit.guard';
-import { TokenCookies } from '../tokens/token-cookies';
+import { LOGIN_THROTTLER, RateLimitGuard } from '../rate-limit';
+import { RefreshPrincipal, SessionPrincipal, TokenCookies } from '../tokens';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -117,24 +115,6 @@ export class AuthController {
   async logoutAll(@CurrentUser() user: AuthenticatedUser, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logoutAll(user, client);
     this.cookies.clear(reply);
-  }
-
-  @Get('sessions')
-  @ApiOperation({ summary: "The user's live sessions" })
-  @ApiOkResponse({ type: [SessionListItemDto] })
-  @ApiErrors(...ACCESS_TOKEN_ERRORS)
-  async sessions(@CurrentUser() user: AuthenticatedUser): Promise<SessionListItemDto[]> {
-    const sessions = await this.auth.listSessions(user.id);
-    return sessions.map((session) => SessionListItemDto.from(session, user.sessionId));
-  }
-
-  @Delete('sessions/:id')
-  @HttpCode(204)
-  @ApiOperation({ summary: "End one of the user's own sessions" })
-  @ApiNoContentResponse()
-  @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'NOT_FOUND')
-  async endSession(@CurrentUser() user: AuthenticatedUser, @Param('id', CanonicalUuidPipe) id: string, @Client() client: ClientInfo): Promise<void> {
-    await this.auth.endSession(user.id, id, client);
   }
 }
 

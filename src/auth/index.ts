@@ -1,11 +1,13 @@
-/** What feature modules may use from AuthModule; nothing else of it is public. */
+/** What feature modules may use of authentication; nothing else of it is public. */
 export type { AuthenticatedUser, TokenTransport } from '../common/authenticated-user';
 export { CurrentUser } from '../common/decorators/current-user.decorator';
 export { Public } from '../common/decorators/public.decorator';
 export { Roles } from '../common/decorators/roles.decorator';
+/** Verifies an access token that did not come over HTTP (a WebSocket handshake, a queue message): the global guard's checks, KeyStore included. */
+export { AccessTokenVerifier } from './access-token-verifier.service';
 /** For `AuthGuard(JWT_STRATEGY)` from @nestjs/passport; the global guard already protects every route. */
-export { JWT_STRATEGY } from '../tokens/strategies/strategy-names';
-/** What AuthModule emits (after commit) through @nestjs/event-emitter, for `@OnEvent(AUTH_EVENTS.userRegistered)`. */
+export { JWT_STRATEGY } from '../tokens';
+/** What the service emits (after commit) through @nestjs/event-emitter, for `@OnEvent(AUTH_EVENTS.userRegistered)`. */
 export {
   AUTH_EVENTS,
   EmailVerifiedEvent,
@@ -14,6 +16,4 @@ export {
   SessionStartedEvent,
   UserDeletedEvent,
   UserRegisteredEvent,
-} from '../sessions/auth-events';
-/** Verifies a token outside an HTTP request (a WebSocket handshake, a queue consumer): the checks of the guards. */
-export { TokenService } from '../tokens/token.service';
+} from '../sessions';

@@ -1,12 +1,9 @@
 import { DataSource } from 'typeorm';
 import { InvalidationKeys } from '../cache/invalidation-keys';
 import { queueInvalidations } from '../cache/invalidation-outbox';
-import { normalizeEmail } from '../users/email';
-import { User } from '../users/user.entity';
-import { AuthEvent } from '../security-events/auth-event.entity';
-import { AuthEventsService } from '../security-events/auth-events.service';
-import { KeyStore } from '../sessions/key-store.entity';
-import { revokeActiveSessionsOf } from '../sessions/key-store.service';
+import { AuthEvent } from '../security-events';
+import { KeyStore, revokeActiveSessionsOf } from '../sessions';
+import { normalizeEmail, User } from '../users';
 
 /** What a role is called: lower case, as `@Roles('admin')` names it. */
 export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -47,7 +44,7 @@ export function changeRoles(dataSource: DataSource, change: RoleChange): Promise
     await users.update({ id: user.id }, { roles });
     const ended = await revokeActiveSessionsOf(manager, user.id, 'roles_changed', new Date());
     if (ended.length > 0)
-      await new AuthEventsService(manager.getRepository(AuthEvent)).record({ type: 'session_revoked', userId: user.id, sessionId: null }, manager);
+      await manager.getRepository(AuthEvent).insert({ type: 'session_revoked', userId: user.id, sessionId: null, ip: null, userAgent: null });
     if (change.queueInvalidations) await queueInvalidations(manager, [InvalidationKeys.sessionsOf(user.id), InvalidationKeys.profile(user.id)]);
     return { found: true, roles, changed: true, sessionsEnded: ended.length };
   });

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { changeRoles, ROLE_CHANGE_ENTITIES, ROLE_NAME } from './role-change';
 import { loadConfig } from '../app-config';
 import { dataSourceOptions } from '../database/data-source-options';
-import { normalizeEmail } from '../users/email';
+import { normalizeEmail } from '../users';
 import { runCli } from './run-cli';
 
 const USAGE = `Usage: npm run users:roles -- --email ann@example.com [--add admin] [--remove admin]

@@ -3,8 +3,7 @@ import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { AppError } from '../common/error-code';
-import { normalizeEmail } from '../users/email';
-import type { SessionPrincipal } from '../common/authenticated-user';
+import { normalizeEmail } from '../users';
 
 /** Per client IP, shared by register, login and refresh (RATE_LIMIT_AUTH). */
 export const AUTH_THROTTLER = 'auth';
@@ -55,7 +54,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** What a throttler counts by (COUNTED_BY): the client IP, with the email of the body, or the signed-in user. */
   private subject(context: ExecutionContext, tracker: string, name: string): string {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: SessionPrincipal }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: { id: string } }>();
     switch (COUNTED_BY[name]) {
       case 'ip-and-email': {
         const email = (request.body as { email?: unknown } | undefined)?.email;

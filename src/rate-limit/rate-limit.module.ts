@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { AuthConfig, authConfig, RateLimit } from '../auth/auth.config';
+import { RateLimit, RateLimitConfig, rateLimitConfig } from './rate-limit.config';
 import { FallbackThrottlerStorage } from './fallback-throttler-storage';
 import {
   AUTH_THROTTLER,
@@ -27,8 +27,8 @@ class RateLimitStorageModule {}
     RateLimitStorageModule,
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
-      inject: [authConfig.KEY, FallbackThrottlerStorage],
-      useFactory: (config: AuthConfig, storage: FallbackThrottlerStorage) => ({
+      inject: [rateLimitConfig.KEY, FallbackThrottlerStorage],
+      useFactory: (config: RateLimitConfig, storage: FallbackThrottlerStorage) => ({
         throttlers: [
           { name: AUTH_THROTTLER, ...limitOf(config.rateLimit.auth) },
           ...LOGIN_LIMITED_THROTTLERS.map((name) => ({

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AppError } from '../common/error-code';
 import { ClientInfo } from '../common/authenticated-user';
 import type { StatementPart } from '../cache/statement-part';
+import { transactionWithRetry } from '../database/transactions';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
 
 export interface NewAuthEvent {
@@ -21,7 +22,19 @@ export interface AuthEventPage {
 /** The security-event trail: recorded in the caller's transaction, read newest first. */
 @Injectable()
 export class AuthEventsService {
-  constructor(@InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>) {}
+  constructor(
+    @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** Makes `change` and records `event` in one transaction; a change that answers `false` did nothing and records nothing. */
+  recordedChange<T>(event: NewAuthEvent, change: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return transactionWithRetry(this.dataSource, async (manager) => {
+      const result = await change(manager);
+      if (result !== false) await this.record(event, manager);
+      return result;
+    });
+  }
 
   async record(event: NewAuthEvent, manager?: EntityManager): Promise<void> {
     await (manager?.getRepository(AuthEvent) ?? this.events).insert({

@@ -1,7 +1,13 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import { User } from '../users';
 
 export type SessionStatus = 'active' | 'revoked';
+
+/** Authenticator assurance: `aal1` one factor, `aal2` two (or a passkey that verified its user). */
+export type AssuranceLevel = 'aal1' | 'aal2';
+
+/** How a session was started, in RFC 8176's method references where one fits. */
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'user' | 'recovery_code' | 'fed';
 
 export type RevokedReason =
   'logout' | 'logout_all' | 'session_revoked' | 'password_changed' | 'password_reset' | 'refresh_reuse' | 'admin' | 'roles_changed' | 'session_limit';
@@ -69,6 +75,12 @@ export class KeyStore {
   /** Absolute expiry, fixed at login. */
   @Column({ name: 'max_expires_at', type: 'timestamptz' })
   maxExpiresAt: Date;
+
+  @Column({ type: 'varchar', length: 4 })
+  aal: AssuranceLevel;
+
+  @Column({ type: 'varchar', length: 16, array: true })
+  amr: AuthMethod[];
 
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;

@@ -50,7 +50,7 @@ async function setup(env: Record<string, string> = {}) {
   const start = async (userId?: string) => {
     const owner = userId ?? (await newUser());
     const keys: KeyPair = { accessKey: newRandomKey(), refreshKey: newRandomKey() };
-    const session = await keyStore.create({ userId: owner, keys, csrfTokenHash: sha256(newRandomKey()), userAgent: 'jest', ip: '127.0.0.1' });
+    const session = await keyStore.create({ userId: owner, aal: 'aal1', amr: ['pwd'], keys, csrfTokenHash: sha256(newRandomKey()), userAgent: 'jest', ip: '127.0.0.1' });
     return { id: session.id, userId: owner, keys };
   };
   const row = async (id: string): Promise<KeyStoreRow> => (await dataSource.query('SELECT * FROM key_store WHERE id = $1', [id]))[0];

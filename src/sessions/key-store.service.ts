@@ -7,13 +7,15 @@ import { StatementPart, withParts } from '../cache/statement-part';
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { Clock } from '../common/clock';
-import { AuthConfig, authConfig } from '../auth/auth.config';
+import { SessionsConfig, sessionsConfig } from './sessions.config';
 import { Metrics } from '../metrics/metrics.service';
-import { KeyStore, RevokedReason } from './key-store.entity';
+import { AssuranceLevel, AuthMethod, KeyStore, RevokedReason } from './key-store.entity';
 import { deriveNextKeys, hashKey, KeyPair, newSalt, sameHash } from './session-keys';
 
 export interface NewSession {
   userId: string;
+  aal: AssuranceLevel;
+  amr: AuthMethod[];
   keys: KeyPair;
   csrfTokenHash: string;
   userAgent: string | null;
@@ -51,7 +53,7 @@ export class KeyStoreService {
 
   constructor(
     @InjectRepository(KeyStore) private readonly sessions: Repository<KeyStore>,
-    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+    @Inject(sessionsConfig.KEY) private readonly config: SessionsConfig,
     private readonly invalidation: CacheInvalidation,
     private readonly metrics: Metrics,
     private readonly clock: Clock,
@@ -73,6 +75,8 @@ export class KeyStoreService {
     const session = this.sessions.create({
       id: randomUUID(),
       userId: input.userId,
+      aal: input.aal,
+      amr: input.amr,
       generation: 1,
       accessKeyHash: hashKey(input.keys.accessKey),
       refreshKeyHash: hashKey(input.keys.refreshKey),

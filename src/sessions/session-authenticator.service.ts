@@ -1,11 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
-import { UsersService } from '../users/users.service';
+import { UsersService } from '../users';
 import { AuthenticatedUser, TokenTransport } from '../common/authenticated-user';
 import { isLive, KeyStoreService } from './key-store.service';
 import { hashKey, sameHash } from './session-keys';
-import type { AccessClaims } from '../tokens/token.service';
+
+/** What an access token whose signature and claims were verified says of its session. */
+export interface AccessCredential {
+  /** User id. */
+  sub: string;
+  /** Session id: the KeyStore row. */
+  sid: string;
+  /** The session's current access key. */
+  prm: string;
+  roles: string[];
+}
 
 /**
  * What the guards and strategies ask of the KeyStore on every request: is the
@@ -15,7 +25,7 @@ import type { AccessClaims } from '../tokens/token.service';
 @Injectable()
 export class SessionAuthenticator {
   /** The hash of each verified token's key, made once: a cached token's claims are the same object on every request. */
-  private readonly keyHashes = new WeakMap<AccessClaims, string>();
+  private readonly keyHashes = new WeakMap<AccessCredential, string>();
 
   constructor(
     private readonly keyStore: KeyStoreService,
@@ -23,7 +33,7 @@ export class SessionAuthenticator {
     private readonly clock: Clock,
   ) {}
 
-  async authenticateAccess(claims: AccessClaims, via: TokenTransport): Promise<AuthenticatedUser> {
+  async authenticateAccess(claims: AccessCredential, via: TokenTransport): Promise<AuthenticatedUser> {
     const session = await this.keyStore.findState(claims.sid);
     if (!session) throw await this.missingSessionError(claims.sub);
     if (session.userId !== claims.sub) throw new AppError('TOKEN_INVALID', 'The access token does not match its session');
@@ -33,7 +43,7 @@ export class SessionAuthenticator {
     return { id: claims.sub, sessionId: claims.sid, roles: claims.roles, via };
   }
 
-  private keyHashOf(claims: AccessClaims): string {
+  private keyHashOf(claims: AccessCredential): string {
     let hash = this.keyHashes.get(claims);
     if (hash === undefined) {
       hash = hashKey(claims.prm);

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../common/error-code';
-import { AuthConfig, authConfig } from '../auth/auth.config';
-import { IssuedSession, TokenTransport } from '../common/authenticated-user';
+import { TokensConfig, tokensConfig } from './tokens.config';
+import { TokenTransport } from '../common/authenticated-user';
+import { SignedToken } from './principals';
 
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
 
@@ -17,7 +18,7 @@ export interface PresentedToken {
 export class TokenCookies {
   readonly names: { access: string; refresh: string; csrf: string };
 
-  constructor(@Inject(authConfig.KEY) private readonly config: AuthConfig) {
+  constructor(@Inject(tokensConfig.KEY) private readonly config: TokensConfig) {
     const secure = config.cookieSecure;
     this.names = {
       access: secure ? '__Host-access_token' : 'access_token',
@@ -26,7 +27,7 @@ export class TokenCookies {
     };
   }
 
-  set(reply: FastifyReply, session: IssuedSession): void {
+  set(reply: FastifyReply, session: { access: SignedToken; refresh: SignedToken; csrfToken: string }): void {
     const refreshSeconds = session.refresh.lifetimeSeconds;
     reply.setCookie(this.names.access, session.access.token, this.options('/', true, session.access.lifetimeSeconds));
     reply.setCookie(this.names.refresh, session.refresh.token, this.options(REFRESH_COOKIE_PATH, true, refreshSeconds));

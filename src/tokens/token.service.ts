@@ -6,8 +6,9 @@ import type { SecretOrKeyProvider } from 'passport-jwt';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
-import { AuthConfig, authConfig } from '../auth/auth.config';
-import { SignedToken } from '../common/authenticated-user';
+import { SessionsConfig, sessionsConfig } from '../sessions/sessions.config';
+import { TokensConfig, tokensConfig } from './tokens.config';
+import { SignedToken } from './principals';
 import { isCanonicalJwt, withCanonicalSignature } from './jwt-canonical-form';
 import { kidOf, verifyOptions } from './keys/jwt-module-options';
 import { SigningKey, TokenKind } from './keys/signing-key';
@@ -78,30 +79,19 @@ export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
-    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+    @Inject(tokensConfig.KEY) private readonly config: TokensConfig,
+    @Inject(sessionsConfig.KEY) private readonly lifetimes: SessionsConfig,
     private readonly clock: Clock,
   ) {}
 
   signAccess(claims: { sub: string; sid: string; prm: string; roles: string[] }, notAfter: Date): SignedToken {
-    const expiresAt = Math.min(this.clock.now() + this.config.accessTokenTtlSeconds * 1000, notAfter.getTime());
+    const expiresAt = Math.min(this.clock.now() + this.lifetimes.accessTokenTtlSeconds * 1000, notAfter.getTime());
     return this.sign('access', { sid: claims.sid, prm: claims.prm, roles: claims.roles }, claims.sub, expiresAt);
   }
 
   /** Refresh tokens expire with their session's idle expiry (already capped by its absolute lifetime). */
   signRefresh(claims: { sub: string; sid: string; prm: string }, expiresAt: Date): SignedToken {
     return this.sign('refresh', { sid: claims.sid, prm: claims.prm }, claims.sub, expiresAt.getTime());
-  }
-
-  /** Verifies a token of `kind` outside Passport (a WebSocket handshake, a job): the same checks as the strategies. */
-  async verify<K extends TokenKind>(kind: K, token: string): Promise<ClaimsOf<K>> {
-    this.keyFor(kind, token);
-    let decoded: Jwt;
-    try {
-      decoded = await this.jwt.verifyAsync<Jwt>(token);
-    } catch {
-      throw new AppError('TOKEN_INVALID', `The ${LABELS[kind]} is not valid`);
-    }
-    return this.claims(kind, decoded);
   }
 
   /** The key lookup and jsonwebtoken options for a passport-jwt strategy of `kind`. */
@@ -144,7 +134,7 @@ export class TokenService {
     const tolerance = this.config.jwt.clockToleranceSeconds;
     if (iat > now + tolerance || (nbf !== undefined && nbf > now + tolerance)) throw invalid('is not valid yet');
     // No token of ours outlives its kind's longest lifetime, whatever its exp says.
-    const longest = kind === 'access' ? this.config.accessTokenTtlSeconds : this.config.sessionMaxLifetimeSeconds;
+    const longest = kind === 'access' ? this.lifetimes.accessTokenTtlSeconds : this.lifetimes.sessionMaxLifetimeSeconds;
     if (exp <= now - tolerance || now - iat > longest + tolerance) throw new AppError('TOKEN_EXPIRED', `The ${label} has expired`);
     if (kind === 'access' && !isStringArray(payload.roles)) throw invalid('has no valid roles claim');
     return payload as ClaimsOf<K>;

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedUser, CurrentUser } from '../auth';
+import { AuthenticatedUser } from '../common/authenticated-user';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
 import { Clock } from '../common/clock';
 import { UpdateProfileDto } from './dto/update-profile.dto';

@@ -1,5 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { authConfig, readAuthConfig } from '../../src/auth/auth.config';
+import { rateLimitConfig, readRateLimitConfig } from '../../src/rate-limit/rate-limit.config';
+import { readSessionsConfig, sessionsConfig } from '../../src/sessions/sessions.config';
+import { readTokensConfig, tokensConfig } from '../../src/tokens/tokens.config';
 import { Env } from '../../src/config/environment';
 import { readServerConfig, serverConfig } from '../../src/config/server.config';
 import { databaseConfig, readDatabaseConfig } from '../../src/database/database.config';
@@ -12,7 +15,7 @@ import { readRecoveryConfig, recoveryConfig } from '../../src/account/recovery.c
 /**
  * For unit tests that build a few providers without the whole app: every
  * module's configuration namespace, read from `env` as the app would read it
- * from the environment, injectable as in the app (`@Inject(authConfig.KEY)`).
+ * from the environment, injectable as in the app (`@Inject(tokensConfig.KEY)`).
  */
 @Global()
 @Module({})
@@ -22,6 +25,9 @@ export class TestConfigModule {
       { provide: serverConfig.KEY, useValue: readServerConfig(env) },
       { provide: databaseConfig.KEY, useValue: readDatabaseConfig(env) },
       { provide: redisConfig.KEY, useValue: readRedisConfig(env) },
+      { provide: tokensConfig.KEY, useValue: readTokensConfig(env) },
+      { provide: sessionsConfig.KEY, useValue: readSessionsConfig(env) },
+      { provide: rateLimitConfig.KEY, useValue: readRateLimitConfig(env) },
       { provide: authConfig.KEY, useValue: readAuthConfig(env) },
       { provide: recoveryConfig.KEY, useValue: readRecoveryConfig(env) },
       { provide: usersConfig.KEY, useValue: readUsersConfig(env) },

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import { DiffersFromPassword, NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users/password-policy';
+import { DiffersFromPassword, NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users';
 
 export class ChangePasswordDto {
   @ApiProperty()

@@ -3,8 +3,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Trim } from '../../common/transforms';
-import { IsUnambiguousEmail, normalizeEmail } from '../../users/email';
-import { NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users/password-policy';
+import { IsUnambiguousEmail, normalizeEmail } from '../../users';
+import { NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users';
 
 /**
  * Trimmed, NFKC-normalised and lower-cased before validation; a valid address

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { UserResponseDto } from '../../users/dto/user-response.dto';
-import { IssuedSession, TokenTransport } from '../../common/authenticated-user';
+import { TokenTransport } from '../../common/authenticated-user';
+import { UserResponseDto } from '../../users';
+import { IssuedSession } from '../issued-session';
 
 class SessionInfoDto {
   @ApiProperty({ format: 'uuid' })

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { SessionAuthenticator } from '../../sessions/session-authenticator.service';
-import { SessionPrincipal } from '../../common/authenticated-user';
+import { SessionAuthenticator } from '../../sessions';
+import { SessionPrincipal } from '../../tokens';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

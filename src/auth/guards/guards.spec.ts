@@ -5,13 +5,11 @@ import { JsonWebTokenError } from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import passport, { Strategy } from 'passport';
 import { AppError } from '../../common/error-code';
-import { SessionPrincipal } from '../../common/authenticated-user';
 import { Public } from '../../common/decorators/public.decorator';
 import { Roles } from '../../common/decorators/roles.decorator';
-import { SessionAuthenticator } from '../../sessions/session-authenticator.service';
-import { JWT_STRATEGY } from '../../tokens/strategies/strategy-names';
-import { TokenCookies } from '../../tokens/token-cookies';
-import { AccessClaims, TokenService } from '../../tokens/token.service';
+import { SessionAuthenticator } from '../../sessions';
+import { AccessClaims, JWT_STRATEGY, JwtStrategy, SessionPrincipal, TokenCookies, TokenService } from '../../tokens';
+import { AccessTokenVerifier } from '../access-token-verifier.service';
 import { CsrfGuard } from './csrf.guard';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { RolesGuard } from './roles.guard';
@@ -71,6 +69,8 @@ async function setup() {
   const moduleRef = await Test.createTestingModule({
     providers: [
       JwtAuthGuard,
+      AccessTokenVerifier,
+      { provide: JwtStrategy, useValue: strategy },
       RolesGuard,
       CsrfGuard,
       { provide: SessionAuthenticator, useValue: sessions },

@@ -2,21 +2,18 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../common/error-code';
 import { AuthenticatedUser } from '../../common/authenticated-user';
 import { handlerMetadata } from '../../common/decorators/handler-metadata';
 import { IS_PUBLIC } from '../../common/decorators/public.decorator';
-import { SessionAuthenticator } from '../../sessions/session-authenticator.service';
-import { JWT_STRATEGY } from '../../tokens/strategies/strategy-names';
-import { TokenCookies } from '../../tokens/token-cookies';
-import { TokenService } from '../../tokens/token.service';
-import { passportOutcome } from '../../tokens/strategies/passport-outcome';
+import { AppError } from '../../common/error-code';
+import { JWT_STRATEGY, passportOutcome, TokenCookies } from '../../tokens';
+import { AccessTokenVerifier } from '../access-token-verifier.service';
 
 /**
  * The global guard: every route needs a valid access token unless marked
- * `@Public()`. A token verified before answers from the verified-token cache
- * without Passport; any other goes through the `jwt` strategy. Either way the
- * session is checked against the KeyStore.
+ * `@Public()`. It verifies as AccessTokenVerifier does: a token verified
+ * before answers from the verified-token cache, any other goes through the
+ * `jwt` strategy; either way the session is checked against the KeyStore.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
@@ -25,8 +22,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   constructor(
     reflector: Reflector,
     private readonly cookies: TokenCookies,
-    private readonly tokens: TokenService,
-    private readonly sessions: SessionAuthenticator,
+    private readonly verifier: AccessTokenVerifier,
   ) {
     super();
     this.isPublic = handlerMetadata<boolean>(reflector, IS_PUBLIC);
@@ -42,9 +38,9 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const presented = this.cookies.accessToken(request);
     if (!presented) throw new AppError('TOKEN_MISSING', 'Send an access token: Authorization: Bearer <token>, or the session cookie');
-    const verified = this.tokens.cachedAccessClaims(presented.token);
-    if (verified) {
-      request.user = await this.sessions.authenticateAccess(verified, presented.via);
+    const cached = this.verifier.verifyCached(presented);
+    if (cached) {
+      request.user = await cached;
       return true;
     }
     return (await super.canActivate(context)) as boolean;

@@ -2,9 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/error-code';
-import { JWT_REFRESH_STRATEGY } from '../../tokens/strategies/strategy-names';
-import { TokenCookies } from '../../tokens/token-cookies';
-import { passportOutcome } from '../../tokens/strategies/passport-outcome';
+import { JWT_REFRESH_STRATEGY, passportOutcome, TokenCookies } from '../../tokens';
 
 /** Authenticates refresh requests by their refresh token, through the `jwt-refresh` strategy. */
 @Injectable()

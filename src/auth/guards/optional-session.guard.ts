@@ -2,10 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard, IAuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/error-code';
-import { SessionPrincipal } from '../../common/authenticated-user';
-import { JWT_REFRESH_STRATEGY, JWT_STRATEGY } from '../../tokens/strategies/strategy-names';
-import { TokenCookies } from '../../tokens/token-cookies';
-import { passportOutcome } from '../../tokens/strategies/passport-outcome';
+import { JWT_REFRESH_STRATEGY, JWT_STRATEGY, passportOutcome, SessionPrincipal, TokenCookies } from '../../tokens';
 
 /** A Passport guard for one strategy, whose refusal is an AppError like the global guard's. */
 function attemptWith(strategy: string): IAuthGuard {

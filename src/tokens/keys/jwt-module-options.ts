@@ -1,6 +1,6 @@
 import { JwtModuleOptions, JwtSecretRequestType } from '@nestjs/jwt';
 import type { SignOptions, VerifyOptions } from 'jsonwebtoken';
-import { AuthConfig } from '../../auth/auth.config';
+import { TokensConfig } from '../tokens.config';
 import { SigningKeysService } from './signing-keys.service';
 
 /**
@@ -8,7 +8,7 @@ import { SigningKeysService } from './signing-keys.service';
  * TokenService, which checks them against the injected clock, and hands back
  * the header too, for the `typ` check.
  */
-export function verifyOptions(config: AuthConfig): VerifyOptions & { complete: true } {
+export function verifyOptions(config: TokensConfig): VerifyOptions & { complete: true } {
   const { algorithm, issuer, audience } = config.jwt;
   return { algorithms: [algorithm], issuer, audience, complete: true, ignoreExpiration: true, ignoreNotBefore: true };
 }
@@ -18,7 +18,7 @@ export function verifyOptions(config: AuthConfig): VerifyOptions & { complete: t
  * takes the private key of that kid, verifying the public key (or secret) the
  * token's kid names, as KeyObjects loaded once by SigningKeysService.
  */
-export function jwtModuleOptions(config: AuthConfig, keys: SigningKeysService): JwtModuleOptions {
+export function jwtModuleOptions(config: TokensConfig, keys: SigningKeysService): JwtModuleOptions {
   return {
     signOptions: { issuer: config.jwt.issuer, audience: config.jwt.audience },
     verifyOptions: verifyOptions(config),

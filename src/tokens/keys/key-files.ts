@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/environment';
-import { JwtAlgorithm } from '../../auth/auth.config';
+import { JwtAlgorithm } from '../tokens.config';
 
 export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JwtAlgorithm } from '../../auth/auth.config';
+import { JwtAlgorithm } from '../tokens.config';
 import { generateKeyFile } from './key-files';
 import { TokenKind } from './signing-key';
 

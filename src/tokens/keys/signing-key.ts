@@ -1,5 +1,5 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import type { JwtAlgorithm } from '../../auth/auth.config';
+import type { JwtAlgorithm } from '../tokens.config';
 
 /** Access and refresh tokens are signed with different keys, so neither can pass for the other. */
 export type TokenKind = 'access' | 'refresh';

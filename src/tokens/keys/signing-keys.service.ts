@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Clock } from '../../common/clock';
 import { ConfigError } from '../../config/environment';
-import { AuthConfig, authConfig } from '../../auth/auth.config';
+import { SessionsConfig, sessionsConfig } from '../../sessions/sessions.config';
+import { TokensConfig, tokensConfig } from '../tokens.config';
 import { jwkThumbprint, toJwk } from './jwk';
 import { AsymmetricAlgorithm, readKeyFile } from './key-files';
 import { generateMissingKeys, KeySetManifest, keyTimeline, readKeySet } from './key-set';
@@ -31,7 +32,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private reloadTimer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+    @Inject(tokensConfig.KEY) private readonly config: TokensConfig,
+    @Inject(sessionsConfig.KEY) private readonly lifetimes: SessionsConfig,
     private readonly clock: Clock,
   ) {}
 
@@ -111,7 +113,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   private timeline(kind: TokenKind) {
-    const lifetime = kind === 'access' ? this.config.accessTokenTtlSeconds : this.config.refreshTokenTtlSeconds;
+    const lifetime = kind === 'access' ? this.lifetimes.accessTokenTtlSeconds : this.lifetimes.refreshTokenTtlSeconds;
     return keyTimeline(this.manifest[kind], new Date(this.clock.now()), lifetime + this.config.jwt.clockToleranceSeconds);
   }
 

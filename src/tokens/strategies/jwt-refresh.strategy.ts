@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import type { Jwt } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { RefreshPrincipal } from '../../common/authenticated-user';
+import { RefreshPrincipal } from '../principals';
 import { TokenCookies } from '../token-cookies';
 import { TokenService } from '../token.service';
 import { JWT_REFRESH_STRATEGY } from './strategy-names';

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Jwt } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthenticatedUser } from '../../common/authenticated-user';
-import { SessionAuthenticator } from '../../sessions/session-authenticator.service';
+import { SessionAuthenticator } from '../../sessions';
 import { TokenCookies } from '../token-cookies';
 import { TokenService } from '../token.service';
 import { JWT_STRATEGY } from './strategy-names';

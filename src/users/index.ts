@@ -1,0 +1,8 @@
+/** What other modules may use of UsersModule. */
+export { UsersModule } from './users.module';
+export { UsersService } from './users.service';
+export { User } from './user.entity';
+export { UserResponseDto } from './dto/user-response.dto';
+export { IsUnambiguousEmail, normalizeEmail } from './email';
+export { DiffersFromPassword, NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from './password-policy';
+export { usersConfig } from './users.config';
