@@ -1,4 +1,6 @@
 // @ts-check
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -9,15 +11,46 @@ import tseslint from 'typescript-eslint';
 const TEST_FILES = ['test/**/*.ts', 'src/**/*.spec.ts', 'client/**/*.spec.ts'];
 
 /**
- * Where AuthModule may be wired in by its internals: the composition root and the
- * code that assembles the whole service (every module's configuration, the Swagger
- * document, the CLIs that are AuthModule's own tools). Entities are not listed
- * anywhere (autoLoadEntities, and a glob for the TypeORM CLI), so the DataSource
- * options need no exception. Every other file in src/ (users, health, metrics, a
- * feature module) and the feature-module fixtures in test/fixtures/ go through the
- * barrel src/auth/index.ts.
+ * The modules that own one thing each, from the bottom floor up. A module may
+ * import only modules below it, and only through their index.ts; the
+ * infrastructure under them (config, common, database, cache, metrics, redis,
+ * logging) imports none of them.
  */
-const AUTH_WIRING = ['src/main.ts', 'src/app.module.ts', 'src/app.factory.ts', 'src/swagger.ts', 'src/config/app-config.ts', 'src/cli/**'];
+const MODULES = ['users', 'mail', 'security-events', 'sessions', 'tokens', 'rate-limit', 'auth', 'account'];
+const INFRASTRUCTURE = ['config', 'common', 'database', 'cache', 'metrics', 'redis', 'logging'];
+
+/**
+ * The composition: the root module and bootstrap, the code that gathers every
+ * module's configuration or the Swagger document, and the command-line tools,
+ * which assemble modules the way the application does.
+ */
+const COMPOSITION = ['src/main.ts', 'src/app.module.ts', 'src/app.factory.ts', 'src/swagger.ts', 'src/app-config.ts', 'src/cli/**'];
+const COMPOSITION_ENTRIES = new Set(['main.ts', 'app.module.ts', 'app.factory.ts', 'swagger.ts', 'app-config.ts', 'app-config.spec.ts', 'cli']);
+
+/** Everything in src/ (and the feature-module fixtures) that is neither `module` nor the composition. */
+function outside(module) {
+  const entries = readdirSync(join(import.meta.dirname, 'src')).filter((entry) => entry !== module && !COMPOSITION_ENTRIES.has(entry));
+  return [...entries.map((entry) => `./src/${entry}`), './test/fixtures'];
+}
+
+const moduleBoundaries = [
+  ...MODULES.map((module) => ({
+    target: outside(module),
+    from: `./src/${module}`,
+    except: ['./index.ts'],
+    message: `Import what ${module}/ offers from its index.ts (\`from '../${module}'\`), never its files.`,
+  })),
+  ...MODULES.slice(0, -1).map((module, floor) => ({
+    target: `./src/${module}`,
+    from: MODULES.slice(floor + 1).map((above) => `./src/${above}`),
+    message: `${module}/ sits below the module it imports (${MODULES.join(' < ')}); move the shared piece down instead.`,
+  })),
+  {
+    target: INFRASTRUCTURE.map((folder) => `./src/${folder}`),
+    from: MODULES.map((module) => `./src/${module}`),
+    message: 'Infrastructure imports no module above it; shared decorators and types live in common/.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'client/dist/', 'coverage/', 'node_modules/', '.data/', 'test-artifacts/'] },
@@ -65,24 +98,10 @@ export default tseslint.config(
   },
 
   {
-    // The boundary: AuthModule's code is reached only through its barrel.
+    // The boundaries of the modules, in both directions (see MODULES).
     files: ['src/**/*.ts', 'test/fixtures/**/*.ts'],
-    ignores: ['src/auth/**', ...AUTH_WIRING],
-    rules: {
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            {
-              target: ['./src', './test/fixtures'],
-              from: './src/auth',
-              except: ['./index.ts'],
-              message: "Import AuthModule's public API from the barrel src/auth/index.ts (e.g. `from '../auth'`).",
-            },
-          ],
-        },
-      ],
-    },
+    ignores: COMPOSITION,
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: moduleBoundaries }] },
   },
 
   prettier,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MailModule } from '../mail/mail.module';
+import { MailModule } from '../mail';
 import { RateLimitModule } from '../rate-limit';
 import { SecurityEventsModule } from '../security-events';
 import { SessionsModule } from '../sessions';

@@ -1,4 +1,4 @@
-import type { MailMessage } from '../mail/mail-message';
+import { MailMessage } from '../mail';
 
 /**
  * The texts of the recovery mails. Each names the address it was sent to and

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { MailModule } from '../mail/mail.module';
+import { MailModule } from '../mail';
 import { RateLimitModule } from '../rate-limit';
 import { SecurityEventsModule } from '../security-events';
 import { SessionsModule } from '../sessions';

@@ -8,12 +8,4 @@ export { AccessTokenVerifier } from './access-token-verifier.service';
 /** For `AuthGuard(JWT_STRATEGY)` from @nestjs/passport; the global guard already protects every route. */
 export { JWT_STRATEGY } from '../tokens';
 /** What the service emits (after commit) through @nestjs/event-emitter, for `@OnEvent(AUTH_EVENTS.userRegistered)`. */
-export {
-  AUTH_EVENTS,
-  EmailVerifiedEvent,
-  PasswordChangedEvent,
-  SessionRevokedEvent,
-  SessionStartedEvent,
-  UserDeletedEvent,
-  UserRegisteredEvent,
-} from '../sessions';
+export { AUTH_EVENTS, EmailVerifiedEvent, PasswordChangedEvent, SessionRevokedEvent, SessionStartedEvent, UserDeletedEvent, UserRegisteredEvent } from '../sessions';

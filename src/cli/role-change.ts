@@ -43,8 +43,7 @@ export function changeRoles(dataSource: DataSource, change: RoleChange): Promise
 
     await users.update({ id: user.id }, { roles });
     const ended = await revokeActiveSessionsOf(manager, user.id, 'roles_changed', new Date());
-    if (ended.length > 0)
-      await manager.getRepository(AuthEvent).insert({ type: 'session_revoked', userId: user.id, sessionId: null, ip: null, userAgent: null });
+    if (ended.length > 0) await manager.getRepository(AuthEvent).insert({ type: 'session_revoked', userId: user.id, sessionId: null, ip: null, userAgent: null });
     if (change.queueInvalidations) await queueInvalidations(manager, [InvalidationKeys.sessionsOf(user.id), InvalidationKeys.profile(user.id)]);
     return { found: true, roles, changed: true, sessionsEnded: ended.length };
   });

@@ -2,7 +2,7 @@ import { Controller, Get, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth';
+import { Public } from '../common/decorators/public.decorator';
 import { CacheInvalidation } from '../cache/cache-invalidation.service';
 import { errorBody } from '../common/error-body';
 import { RedisConnection } from '../redis/redis-connection.service';

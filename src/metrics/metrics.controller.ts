@@ -2,7 +2,7 @@ import { Controller, Get, Header, Headers, Inject, VERSION_NEUTRAL } from '@nest
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Public } from '../auth';
+import { Public } from '../common/decorators/public.decorator';
 import { AppError } from '../common/error-code';
 import { MetricsConfig, metricsConfig } from './metrics.config';
 import { Metrics } from './metrics.service';

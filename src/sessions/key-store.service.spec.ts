@@ -8,7 +8,7 @@ import { ClockModule } from '../common/clock';
 import { ConnectivityModule } from '../database/connectivity/connectivity.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { dataSourceOptions } from '../database/data-source-options';
-import { User } from '../users/user.entity';
+import { User } from '../users';
 import { KeyStore } from './key-store.entity';
 import { KeyStoreService, RotatedSession, RotationResult } from './key-store.service';
 import { KeyPair, newRandomKey } from './session-keys';
@@ -50,7 +50,15 @@ async function setup(env: Record<string, string> = {}) {
   const start = async (userId?: string) => {
     const owner = userId ?? (await newUser());
     const keys: KeyPair = { accessKey: newRandomKey(), refreshKey: newRandomKey() };
-    const session = await keyStore.create({ userId: owner, aal: 'aal1', amr: ['pwd'], keys, csrfTokenHash: sha256(newRandomKey()), userAgent: 'jest', ip: '127.0.0.1' });
+    const session = await keyStore.create({
+      userId: owner,
+      aal: 'aal1',
+      amr: ['pwd'],
+      keys,
+      csrfTokenHash: sha256(newRandomKey()),
+      userAgent: 'jest',
+      ip: '127.0.0.1',
+    });
     return { id: session.id, userId: owner, keys };
   };
   const row = async (id: string): Promise<KeyStoreRow> => (await dataSource.query('SELECT * FROM key_store WHERE id = $1', [id]))[0];

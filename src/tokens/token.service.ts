@@ -6,7 +6,7 @@ import type { SecretOrKeyProvider } from 'passport-jwt';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
-import { SessionsConfig, sessionsConfig } from '../sessions/sessions.config';
+import { SessionsConfig, sessionsConfig } from '../sessions';
 import { TokensConfig, tokensConfig } from './tokens.config';
 import { SignedToken } from './principals';
 import { isCanonicalJwt, withCanonicalSignature } from './jwt-canonical-form';

@@ -4,5 +4,6 @@ export { UsersService } from './users.service';
 export { User } from './user.entity';
 export { UserResponseDto } from './dto/user-response.dto';
 export { IsUnambiguousEmail, normalizeEmail } from './email';
+export { EmailField } from './dto/email-field';
 export { DiffersFromPassword, NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from './password-policy';
 export { usersConfig } from './users.config';

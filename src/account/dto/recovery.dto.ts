@@ -1,8 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users';
-import { EmailField } from '../../auth/dto/credentials.dto';
+import { EmailField, NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users';
 
 /** A token from a mailed link. Any string is taken: one that is not a live token is 400 `TOKEN_INVALID`, not a validation error. */
 const MailedTokenField = () => applyDecorators(ApiProperty({ description: 'The `token` parameter of the mailed link' }), IsString(), IsNotEmpty(), MaxLength(512));

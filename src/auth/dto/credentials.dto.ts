@@ -1,25 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { Trim } from '../../common/transforms';
-import { IsUnambiguousEmail, normalizeEmail } from '../../users';
-import { NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users';
-
-/**
- * Trimmed, NFKC-normalised and lower-cased before validation; a valid address
- * of at most 254 characters that cannot pass for another one. Every route that
- * takes an email uses it.
- */
-export const EmailField = () =>
-  applyDecorators(
-    ApiProperty({ example: 'ann@example.com', maxLength: 254 }),
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
-    IsString(),
-    MaxLength(254),
-    IsUnambiguousEmail(),
-    IsEmail(),
-  );
+import { EmailField, NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from '../../users';
 
 const PasswordField = () =>
   applyDecorators(

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Clock } from '../../common/clock';
 import { ConfigError } from '../../config/environment';
-import { SessionsConfig, sessionsConfig } from '../../sessions/sessions.config';
+import { SessionsConfig, sessionsConfig } from '../../sessions';
 import { TokensConfig, tokensConfig } from '../tokens.config';
 import { jwkThumbprint, toJwk } from './jwk';
 import { AsymmetricAlgorithm, readKeyFile } from './key-files';

@@ -1,4 +1,3 @@
-import type { Strategy } from 'passport';
 import { AppError } from '../../common/error-code';
 
 /**
@@ -28,19 +27,13 @@ interface StrategyAttempt {
  * `fail` and `error` settle the outcome), so that a token that did not come
  * over HTTP gets the very checks of the strategy.
  */
-export function authenticateWith<T>(strategy: Strategy, request: object, label: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+export async function authenticateWith<T>(strategy: object, request: object, label: string): Promise<T> {
+  const outcome = await new Promise<{ error: unknown; user: T | false; info?: unknown }>((settle) => {
     const attempt = Object.create(strategy) as StrategyAttempt;
-    const settle = (error: unknown, user: T | false, info?: unknown) => {
-      try {
-        resolve(passportOutcome(error, user, info, label));
-      } catch (refusal) {
-        reject(refusal as Error);
-      }
-    };
-    attempt.success = (user) => settle(null, user as T);
-    attempt.fail = (info) => settle(null, false, info);
-    attempt.error = (error) => settle(error, false);
-    attempt.authenticate(request as Parameters<Strategy['authenticate']>[0]);
+    attempt.success = (user) => settle({ error: null, user: user as T });
+    attempt.fail = (info) => settle({ error: null, user: false, info });
+    attempt.error = (error) => settle({ error, user: false });
+    attempt.authenticate(request);
   });
+  return passportOutcome(outcome.error, outcome.user, outcome.info, label);
 }

@@ -1,0 +1,7 @@
+/** What other modules may use of MailModule. */
+export { MailModule } from './mail.module';
+export { MailOutbox } from './mail-outbox.service';
+export { MAIL_KINDS } from './mail-kinds';
+export type { MailMessage } from './mail-message';
+export type { OutboxMail } from './outbox-mail.entity';
+export { mailConfig } from './mail.config';
