@@ -7,7 +7,7 @@ class MailEnvironment {
   @Matches(/^smtps?:\/\//, { message: 'must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
-  @IsEmail({ allow_display_name: true }, { message: 'must be an address such as auth@example.com or "Auth" <auth@example.com>' })
+  @IsEmail({ allow_display_name: true, require_tld: false }, { message: 'must be an address such as auth@example.com or "Auth" <auth@example.com>' })
   MAIL_FROM?: string;
 
   DATA_DIR?: string;
