@@ -4,8 +4,8 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Public } from '../common/decorators/public.decorator';
 import { AppError } from '../common/error-code';
-import { MetricsConfig, metricsConfig } from './metrics.config';
-import { Metrics } from './metrics.service';
+import { MetricsConfig, metricsConfig } from '../metrics/metrics.config';
+import { Metrics } from '../metrics/metrics.service';
 
 /** Prometheus scrapes `/metrics`; with METRICS_TOKEN set, only with `Authorization: Bearer <METRICS_TOKEN>`. */
 @ApiTags('operations')
