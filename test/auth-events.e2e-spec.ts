@@ -3,6 +3,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { AUTH_EVENTS, PasswordChangedEvent, SessionStartedEvent, UserDeletedEvent } from '../src/auth';
 import { WelcomeListener } from './fixtures/welcome/welcome.listener';
 import { WelcomeModule } from './fixtures/welcome/welcome.module';
+import { eventually } from './support/eventually';
 import { appWith } from './support/test-app';
 import { logIn, registerUser, TEST_PASSWORD } from './support/users';
 
@@ -20,13 +21,6 @@ class Recorder {
 @Module({ providers: [Recorder] })
 class RecorderModule {}
 
-/** Polls until `check` holds (listeners run after the response); fails after 2 s. */
-async function eventually(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  expect(check()).toBe(true);
-}
-
 describe('auth events for feature modules (@nestjs/event-emitter)', () => {
   const app = appWith({}, { modules: [WelcomeModule, RecorderModule] });
   const welcome = () => app().app.get(WelcomeListener);
@@ -34,7 +28,7 @@ describe('auth events for feature modules (@nestjs/event-emitter)', () => {
 
   it('emits auth.user.registered after the user is committed', async () => {
     const user = await registerUser(app());
-    await eventually(() => welcome().greeted.some((greeting) => greeting.userId === user.id));
+    await eventually('the welcome listener to greet the user', () => welcome().greeted.some((greeting) => greeting.userId === user.id));
     expect(welcome().greeted.find((greeting) => greeting.userId === user.id)).toEqual({ userId: user.id, email: user.email, userStored: true });
   });
 
@@ -43,14 +37,14 @@ describe('auth events for feature modules (@nestjs/event-emitter)', () => {
       .client()
       .post('/api/v1/auth/register', { email: `fail-${Date.now()}@example.com`, password: TEST_PASSWORD });
     expect(response.status).toBe(201);
-    await eventually(() => welcome().greeted.some((greeting) => greeting.userId === response.body.id));
+    await eventually('the welcome listener to greet the user', () => welcome().greeted.some((greeting) => greeting.userId === response.body.id));
   });
 
   it('emits auth.session.started on login and auth.session.revoked, with the reason, on logout', async () => {
     const session = await logIn(app(), 'body');
-    await eventually(() => heard().some((event) => event instanceof SessionStartedEvent && event.sessionId === session.sessionId));
+    await eventually('auth.session.started', () => heard().some((event) => event instanceof SessionStartedEvent && event.sessionId === session.sessionId));
     expect((await session.client.post('/api/v1/auth/logout')).status).toBe(204);
-    await eventually(() => welcome().endedSessions.some((event) => event.sessionIds.includes(session.sessionId)));
+    await eventually('auth.session.revoked for the logout', () => welcome().endedSessions.some((event) => event.sessionIds.includes(session.sessionId)));
     expect(welcome().endedSessions.find((event) => event.sessionIds.includes(session.sessionId))).toEqual({
       userId: session.user.id,
       sessionIds: [session.sessionId],
@@ -63,15 +57,17 @@ describe('auth events for feature modules (@nestjs/event-emitter)', () => {
     const second = await logIn(app(), 'body', first.user);
     const changed = await first.client.post('/api/v1/users/me/password', { currentPassword: TEST_PASSWORD, newPassword: 'another long passphrase' });
     expect(changed.status).toBe(204);
-    await eventually(() => heard().some((event) => event instanceof PasswordChangedEvent && event.userId === first.user.id));
-    await eventually(() => welcome().endedSessions.some((event) => event.reason === 'password_changed' && event.userId === first.user.id));
+    await eventually('auth.password.changed', () => heard().some((event) => event instanceof PasswordChangedEvent && event.userId === first.user.id));
+    await eventually('auth.session.revoked for the password change', () =>
+      welcome().endedSessions.some((event) => event.reason === 'password_changed' && event.userId === first.user.id),
+    );
     expect(welcome().endedSessions.find((event) => event.reason === 'password_changed' && event.userId === first.user.id)?.sessionIds).toEqual([second.sessionId]);
   });
 
   it('emits auth.user.deleted when the account is deleted', async () => {
     const session = await logIn(app(), 'body');
     expect((await session.client.delete('/api/v1/users/me', { password: TEST_PASSWORD })).status).toBe(204);
-    await eventually(() => heard().some((event) => event instanceof UserDeletedEvent && event.userId === session.user.id));
+    await eventually('auth.user.deleted', () => heard().some((event) => event instanceof UserDeletedEvent && event.userId === session.user.id));
   });
 
   it('names its events as documented', () => {

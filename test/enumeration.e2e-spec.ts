@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { MailSender } from '../src/mail/mail-sender.service';
+import { AuthEventsService } from '../src/security-events/auth-events.service';
 import { PasswordHasher } from '../src/users/password-hasher.service';
 import { ApiResponse } from './support/api-client';
+import { eventually } from './support/eventually';
 import { outboxDrained } from './support/outbox';
 import { QueryCounter } from './support/query-counter';
 import { expectError } from './support/errors-assertions';
@@ -19,17 +21,6 @@ const unknownEmail = () => `nobody-${randomUUID()}@example.com`;
 
 function stableHeaders(response: ApiResponse): Record<string, string> {
   return Object.fromEntries([...response.headers].filter(([name]) => !PER_REQUEST_HEADERS.includes(name)));
-}
-
-/** Polls `read` until `done` holds or about two seconds have passed; returns the last value. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 2000;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
 }
 
 describe('no account probing', () => {
@@ -122,22 +113,25 @@ describe('no account probing', () => {
       expect((await login(user.email, WRONG_PASSWORD)).status).toBe(401);
       const { client } = await logIn(testApp, 'body', user);
       // The failed attempt is recorded without being awaited (so as not to slow known emails down).
-      const events = await eventually(
-        async () => (await client.get('/api/v1/users/me/events')).body.items as { type: string; sessionId: string | null }[],
-        (items) => items.some((event) => event.type === 'login_failed'),
-      );
+      let events: { type: string; sessionId: string | null }[] = [];
+      await eventually('the login_failed event in the trail', async () => {
+        events = (await client.get('/api/v1/users/me/events')).body.items;
+        return events.some((event) => event.type === 'login_failed');
+      });
       expect(events.filter((event) => event.type === 'login_failed')).toEqual([expect.objectContaining({ sessionId: null })]);
     });
 
     it('records nothing anywhere for an unknown email', async () => {
+      // Failed attempts are recorded without being awaited: the test awaits every recording the two logins started.
+      const recordings = jest.spyOn(testApp.app.get(AuthEventsService), 'record');
       const before = await lastEventSeq();
       expect((await login(unknownEmail(), WRONG_PASSWORD)).status).toBe(401);
-      // A known email's failed attempt after it: once its row is in, a row of the unknown one would be too.
+      // A known email's failed attempt shows that a recorded attempt does land in the rows read below.
       expect((await login(known.email, WRONG_PASSWORD)).status).toBe(401);
-      const written = await eventually(
-        () => testApp.dataSource.query('SELECT user_id, type FROM auth_events WHERE seq > $1 ORDER BY seq', [before]),
-        (rows: unknown[]) => rows.length > 0,
-      );
+      // The known email's attempt started the only recording: the spy is in the path of the unawaited writes.
+      expect(recordings).toHaveBeenCalledTimes(1);
+      await Promise.allSettled(recordings.mock.results.map((result) => result.value));
+      const written = await testApp.dataSource.query('SELECT user_id, type FROM auth_events WHERE seq > $1 ORDER BY seq', [before]);
       expect(written).toEqual([{ user_id: known.id, type: 'login_failed' }]);
     });
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiClient, ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
+import { eventually } from './support/eventually';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser, TestUser } from './support/users';
 
@@ -8,8 +9,6 @@ const EVENTS = '/api/v1/users/me/events';
 const USER_AGENT = 'security-events-e2e/1.0 (journey)';
 const AS_CLIENT = { headers: { 'user-agent': USER_AGENT } };
 const NEW_PASSWORD = 'a fresh passphrase after the incident';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Throws (failing the suite set-up) when a journey step did not answer as the contract says. */
 function step(name: string, response: ApiResponse, status: number, code?: string): ApiResponse {
@@ -20,12 +19,10 @@ function step(name: string, response: ApiResponse, status: number, code?: string
 }
 
 async function waitForEvent(testApp: TestApp, userId: string, type: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  await eventually(`a ${type} event recorded for ${userId}`, async () => {
     const [row] = await testApp.dataSource.query('SELECT count(*)::int AS n FROM auth_events WHERE user_id = $1 AND type = $2', [userId, type]);
-    if (row.n > 0) return;
-    await sleep(50);
-  }
-  throw new Error(`no ${type} event recorded for ${userId}`);
+    return row.n > 0;
+  });
 }
 
 function bearerClient(testApp: TestApp, accessToken: string): ApiClient {

@@ -7,8 +7,28 @@ import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
 
-/** `describe` when Chromium is installed, else a skipped block that says why. */
-export const describeInBrowser = hasChromium ? describe : describe.skip;
+/** CI (`CI=true`, as .ci/run sets it) must run every suite, so there a missing Chromium fails instead of skipping. */
+const onCi = ['true', '1', 'yes'].includes((process.env.CI ?? '').trim().toLowerCase());
+
+/**
+ * `describe` when Chromium is installed. Without it, a skipped block locally,
+ * and on CI a block whose only test fails and says what is missing.
+ */
+export function describeInBrowser(name: string, suite: () => void): void {
+  if (hasChromium) {
+    describe(name, suite);
+  } else if (onCi) {
+    describe(name, () => {
+      it('finds Chromium', () => {
+        throw new Error(
+          `Chromium not found at ${CHROMIUM_PATH} (install it: apt-get install chromium, or set CHROMIUM_PATH); with CI=${process.env.CI} the browser suites fail instead of skipping`,
+        );
+      });
+    });
+  } else {
+    describe.skip(name, suite);
+  }
+}
 
 export interface TestBrowser {
   browser: Browser;
