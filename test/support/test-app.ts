@@ -39,6 +39,8 @@ export interface TestAppOptions {
   modules?: AppOptions['modules'];
   /** Globs of their migrations, when they live outside src/database/migrations (as AppModule's `migrations` option). */
   migrations?: AppOptions['migrations'];
+  /** Runs on the built app before it listens, for what Nest takes only before `init()`: `app.useWebSocketAdapter(new WsAdapter(app))`. */
+  beforeListen?: (app: NestFastifyApplication) => void;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   let app: NestFastifyApplication | undefined;
   try {
     app = await inEnvironment(appEnv, () => createApp({ logDestination: options.logDestination, modules: options.modules, migrations: options.migrations, clock }));
+    options.beforeListen?.(app);
     // listen() runs the init hooks, so a bad key file fails here, after the database is open.
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
