@@ -21,6 +21,9 @@ const sign = async (algorithm: SignatureAlgorithm) => signJwt({ sub: 'someone' }
 const verifies = (token: string) => verifyJwt(token, keys.ES256.verify, { algorithms: ['ES256'] });
 const segments = (token: string) => token.split('.') as [string, string, string];
 const sOf = (token: string) => BigInt(`0x${Buffer.from(segments(token)[2], 'base64url').subarray(32).toString('hex')}`);
+const P256_HALF_ORDER = P256_ORDER / 2n;
+/** An ES256-shaped token (not a valid signature) whose signature is `r || s`, for checks that only read the form. */
+const withS = (s: bigint, r = 'ab'.repeat(32)) => `e30.e30.${Buffer.from(r + s.toString(16).padStart(64, '0'), 'hex').toString('base64url')}`;
 
 describe('isCanonicalBase64url', () => {
   it.each(['', 'AA==', 'AA=', 'a+b/', 'AB', 'A', 'e30 '])('refuses %p', (segment) => {
@@ -79,6 +82,21 @@ describe('ES256 low s', () => {
     const malleated = `${header}.${payload}.${Buffer.concat([signature.subarray(0, 32), highS]).toString('base64url')}`;
     expect(verifies(malleated)).toMatchObject({ sub: 'someone' });
     expect(isCanonicalJwt(malleated, 'ES256')).toBe(false);
+  });
+
+  it('accepts s = n/2 (rounded down) as low, and refuses s one above it', () => {
+    expect(isCanonicalJwt(withS(P256_HALF_ORDER), 'ES256')).toBe(true);
+    expect(isCanonicalJwt(withS(P256_HALF_ORDER + 1n), 'ES256')).toBe(false);
+  });
+
+  it('leaves a signature whose s is exactly n/2 (rounded down) as it is', () => {
+    const token = withS(P256_HALF_ORDER);
+    expect(withCanonicalSignature(token, 'ES256')).toBe(token);
+  });
+
+  it('replaces a high s by n - s, keeping r and the 32 bytes of s when n - s is small', () => {
+    expect(withCanonicalSignature(withS(P256_ORDER - 1n), 'ES256')).toBe(withS(1n));
+    expect(withCanonicalSignature(withS(P256_HALF_ORDER + 1n), 'ES256')).toBe(withS(P256_HALF_ORDER));
   });
 
   it('leaves RS256 and HS256 tokens as they are', async () => {

@@ -1,4 +1,4 @@
-import { validateSync } from 'class-validator';
+import { validate, validateSync } from 'class-validator';
 import { IsUnambiguousEmail, localPartProblem, lookAlikeProblem, normalizeEmail } from './email';
 
 const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}]/u;
@@ -71,5 +71,10 @@ describe('@IsUnambiguousEmail', () => {
   it('names the field and the problem', () => {
     expect(problems('ann\u200d@example.com')).toEqual(['email must not hold control or invisible format characters (zero-width joiner, soft hyphen, ...)']);
     expect(problems('"ann"@example.com')).toEqual([expect.stringMatching(/^email must have a plain local part/)]);
+  });
+
+  it('reports its refusal as the isUnambiguousEmail constraint through validate()', async () => {
+    const [error] = await validate(Object.assign(new Body(), { email: 'victim\u0338@example.com' }));
+    expect(error.constraints).toEqual({ isUnambiguousEmail: 'email must not hold a combining mark on an ASCII character' });
   });
 });

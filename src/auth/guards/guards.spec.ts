@@ -22,6 +22,9 @@ class FixtureController {
 
   @Roles('admin')
   adminOnly(): void {}
+
+  @Roles('admin', 'auditor')
+  staffOnly(): void {}
 }
 
 @Public()
@@ -167,6 +170,34 @@ describe('RolesGuard', () => {
     const { rolesGuard } = await setup();
     expect(() => rolesGuard.canActivate(contextFor(FixtureController, 'adminOnly'))).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
   });
+
+  it('throws FORBIDDEN for a principal that carries no roles (a refresh principal)', async () => {
+    const { rolesGuard } = await setup();
+    const refreshPrincipal: SessionPrincipal = { id: randomUUID(), sessionId: randomUUID(), refreshKey: 'key', via: 'body' };
+    const context = contextFor(FixtureController, 'adminOnly', { user: refreshPrincipal });
+    expect(() => rolesGuard.canActivate(context)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+  });
+
+  it('names the role that is missing', async () => {
+    const { rolesGuard } = await setup();
+    const context = contextFor(FixtureController, 'adminOnly', { user: principal('bearer', ['user']) });
+    expect(() => rolesGuard.canActivate(context)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', message: 'This needs the role admin' }));
+  });
+
+  // @Roles('admin', 'auditor') asks for one of them (docs/EXTENDING.md), not both.
+  it.each([{ roles: ['admin'] }, { roles: ['auditor'] }, { roles: ['user', 'auditor'] }])(
+    'passes a user with $roles where admin or auditor is needed',
+    async ({ roles }) => {
+      const { rolesGuard } = await setup();
+      expect(rolesGuard.canActivate(contextFor(FixtureController, 'staffOnly', { user: principal('bearer', roles) }))).toBe(true);
+    },
+  );
+
+  it('throws FORBIDDEN, naming every role that would do, for a user with none of them', async () => {
+    const { rolesGuard } = await setup();
+    const context = contextFor(FixtureController, 'staffOnly', { user: principal('bearer', ['user', 'administrator']) });
+    expect(() => rolesGuard.canActivate(context)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', message: 'This needs the role admin or auditor' }));
+  });
 });
 
 describe('CsrfGuard', () => {
@@ -202,6 +233,13 @@ describe('CsrfGuard', () => {
     const { csrfGuard, sessions } = await setup();
     const user = principal('cookie');
     await csrfGuard.canActivate(contextFor(FixtureController, 'closed', { method: 'POST', user }));
+    expect(sessions.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, undefined);
+  });
+
+  it('takes an empty X-CSRF-Token for no token', async () => {
+    const { csrfGuard, sessions } = await setup();
+    const user = principal('cookie');
+    await csrfGuard.canActivate(contextFor(FixtureController, 'closed', { method: 'POST', user, headers: { 'x-csrf-token': '' } }));
     expect(sessions.assertCsrfToken).toHaveBeenCalledWith(user.sessionId, undefined);
   });
 
