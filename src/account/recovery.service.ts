@@ -9,7 +9,7 @@ import { transactionWithRetry } from '../database/transactions';
 import { MAIL_KINDS, MailMessage, MailOutbox, OutboxMail } from '../mail';
 import { AuthenticatedUser, ClientInfo } from '../common/authenticated-user';
 import { AuthEventsService } from '../security-events';
-import { AUTH_EVENTS, EmailVerifiedEvent, KeyStoreService, PasswordChangedEvent, SessionEndings } from '../sessions';
+import { AUTH_EVENTS, EmailVerifiedEvent, PasswordChangedEvent, SessionsService } from '../sessions';
 import { normalizeEmail, User, UsersService } from '../users';
 import { AccountTokens, UsedToken } from './account-tokens.service';
 import { RecoveryMails } from './recovery-mails';
@@ -33,10 +33,9 @@ export class RecoveryService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly tokens: AccountTokens,
     private readonly users: UsersService,
-    private readonly keyStore: KeyStoreService,
+    private readonly sessions: SessionsService,
     private readonly events: AuthEventsService,
     private readonly outbox: MailOutbox,
-    private readonly endings: SessionEndings,
     private readonly emitter: EventEmitter2,
     private readonly clock: Clock,
     @Inject(recoveryConfig.KEY) config: RecoveryConfig,
@@ -93,18 +92,15 @@ export class RecoveryService implements OnModuleInit {
       await this.tokens.release(token).catch(() => undefined);
       throw error;
     }
-    const { ended, verified } = await transactionWithRetry(this.dataSource, async (manager) => {
+    let verified: string | null = null;
+    await this.sessions.secureAccount(userId, { reason: 'password_reset', event: 'password_reset', client }, async (manager) => {
       const user = await this.users.lockInTransaction(userId, manager);
       const used = await this.tokens.consume(token, ['password_reset'], manager);
       if (!user || !used || !stillGood(used, user, user.email)) throw invalidToken();
       await this.users.setPasswordHash(user.id, passwordHash, manager);
-      await this.users.voidPendingTokens(user.id, manager);
       if (!user.emailVerified) await this.users.setEmailVerified(user.id, manager);
-      const ended = await this.keyStore.revokeAllForUser(user.id, 'password_reset', { manager });
-      await this.events.record({ type: 'password_reset', userId: user.id, client }, manager);
-      return { ended, verified: user.emailVerified ? null : user.email };
+      verified = user.emailVerified ? null : user.email;
     });
-    this.endings.announce(userId, 'password_reset', ended);
     this.emitter.emit(AUTH_EVENTS.passwordChanged, new PasswordChangedEvent(userId));
     if (verified) this.emitter.emit(AUTH_EVENTS.emailVerified, new EmailVerifiedEvent(userId, verified));
   }
