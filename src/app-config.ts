@@ -5,6 +5,7 @@ import { readServerConfig, ServerConfig } from './config/server.config';
 import { DatabaseConfig, readDatabaseConfig } from './database/database.config';
 import { MailConfig, readMailConfig } from './mail/mail.config';
 import { MetricsConfig, readMetricsConfig } from './metrics/metrics.config';
+import { readMfaConfig } from './mfa/mfa.config';
 import { RateLimitConfig, readRateLimitConfig } from './rate-limit/rate-limit.config';
 import { readRedisConfig, RedisConfig } from './redis/redis.config';
 import { readSessionsConfig, SessionsConfig } from './sessions/sessions.config';
@@ -31,7 +32,8 @@ export type AppConfig = ServerConfig &
   RecoveryConfig &
   UsersConfig &
   MailConfig &
-  MetricsConfig;
+  MetricsConfig &
+  ReturnType<typeof readMfaConfig>;
 
 /** Reads and validates the whole configuration from `env`, as the modules would at boot. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -47,5 +49,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...readUsersConfig(env),
     ...readMailConfig(env),
     ...readMetricsConfig(env),
+    ...readMfaConfig(env),
   };
 }

@@ -21,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { redisConfig } from './redis/redis.config';
 import { RedisModule } from './redis/redis.module';
 import { mailConfig } from './mail/mail.config';
+import { mfaConfig } from './mfa';
 import { rateLimitConfig } from './rate-limit';
 import { SecurityEventsModule } from './security-events';
 import { sessionsConfig, SessionsModule } from './sessions';
@@ -65,6 +66,7 @@ export class AppModule {
             rateLimitConfig,
             authConfig,
             recoveryConfig,
+            mfaConfig,
           ],
         }),
         // `auth.session.*` and the like work in @OnEvent.

@@ -141,10 +141,11 @@ describe('security events (GET /api/v1/users/me/events)', () => {
       ]);
     });
 
-    it('gives items exactly {id, type, at, ip, userAgent, sessionId}, with the caller IP and the User-Agent sent', async () => {
+    it('gives items exactly {id, type, at, ip, userAgent, sessionId, amr}, with the caller IP and the User-Agent sent, and amr only for logins', async () => {
       const items = await allEvents(journey.reader);
       for (const item of items) {
-        expect(Object.keys(item).sort()).toEqual(['at', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
+        expect(Object.keys(item).sort()).toEqual(['amr', 'at', 'id', 'ip', 'sessionId', 'type', 'userAgent']);
+        expect(item.amr).toEqual(item.type === 'login_succeeded' ? ['pwd'] : null);
         expect(item).toEqual(expect.objectContaining({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), ip: '127.0.0.1', userAgent: USER_AGENT }));
       }
       expect(new Set(items.map((item) => item.id)).size).toBe(items.length);

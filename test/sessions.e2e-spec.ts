@@ -3,7 +3,7 @@ import { ApiClient } from './support/api-client';
 import { startTestApp, TestApp } from './support/test-app';
 import { LoggedInClient, logIn, registerUser, TestUser } from './support/users';
 
-const SESSION_ITEM_KEYS = ['createdAt', 'current', 'expiresAt', 'id', 'ip', 'lastUsedAt', 'userAgent'];
+const SESSION_ITEM_KEYS = ['aal', 'amr', 'createdAt', 'current', 'expiresAt', 'id', 'ip', 'lastUsedAt', 'userAgent'];
 
 describe('sessions', () => {
   let testApp: TestApp;

@@ -33,6 +33,8 @@ describe('users', () => {
         pendingEmail: null,
         name: 'Ann',
         roles: ['user'],
+        mfaEnabled: false,
+        hasPassword: true,
         createdAt: expect.any(String),
       });
     });
@@ -210,6 +212,8 @@ describe('users', () => {
         pendingEmail: null,
         name: 'Ann',
         roles: ['user'],
+        mfaEnabled: false,
+        hasPassword: true,
         createdAt: expect.any(String),
       });
     });

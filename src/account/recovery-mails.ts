@@ -1,4 +1,4 @@
-import { MailMessage } from '../mail';
+import { composeMail, MailMessage } from '../mail';
 
 /**
  * The texts of the recovery mails. Each names the address it was sent to and
@@ -47,14 +47,5 @@ export const RecoveryMails = {
 };
 
 function mail(kind: string, to: string, subject: string, link: string | undefined, lines: string[], footer: string): MailMessage {
-  const sentTo = `This mail was sent to ${to}.`;
-  const text = [...lines, ...(link ? ['', link] : []), '', footer, '', sentTo, ''].join('\n');
-  const paragraphs = lines.map((line) => `<p>${escapeHtml(line)}</p>`);
-  if (link) paragraphs.push(`<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`);
-  const html = `<!doctype html><html><body>${paragraphs.join('')}<p>${escapeHtml(footer)}</p><p><small>${escapeHtml(sentTo)}</small></p></body></html>`;
-  return { kind, to, subject, text, html, link };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return composeMail({ kind, to, subject, link, lines, footer });
 }

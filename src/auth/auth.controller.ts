@@ -1,12 +1,25 @@
 import { Body, Controller, Header, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
 import { UserResponseDto } from '../users';
-import { AuthService } from './auth.service';
+import { AuthService, isChallenge } from './auth.service';
+import { IssuedSession } from './issued-session';
+import { MfaChallengeDto, MfaLoginDto } from './dto/mfa-login.dto';
 import { AuthenticatedUser, ClientInfo, TokenTransport } from '../common/authenticated-user';
 import { Client } from '../common/decorators/client-info.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
@@ -47,18 +60,43 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Start a session: one token pair, in cookies (default) or in the body' })
   @ApiHeader({ name: 'X-Token-Transport', required: false, enum: ['cookie', 'body'], description: '`body` for mobile apps, services and CLIs' })
-  @ApiOkResponse({ type: SessionResponseDto })
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'RATE_LIMITED')
+  @ApiExtraModels(SessionResponseDto, MfaChallengeDto)
+  @ApiOkResponse({
+    description: 'A session; or, for an account with a second factor, the challenge to complete with POST /auth/login/mfa (no session, no cookie)',
+    schema: { oneOf: [{ $ref: getSchemaPath(SessionResponseDto) }, { $ref: getSchemaPath(MfaChallengeDto) }] },
+  })
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'EMAIL_NOT_VERIFIED', 'RATE_LIMITED')
   async login(
     @Body() body: LoginDto,
     @Headers('x-token-transport') transportHeader: string | undefined,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionResponseDto | MfaChallengeDto> {
+    const transport = loginTransport(transportHeader);
+    const outcome = await this.auth.login(body.email, body.password, client);
+    if (isChallenge(outcome)) return outcome;
+    return this.sessionResponse(outcome, transport, reply);
+  }
+
+  @Public()
+  @UseGuards(RateLimitGuard)
+  @SkipThrottle({ [LOGIN_THROTTLER]: true })
+  @Post('login/mfa')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: "Complete a login challenge with a TOTP code or a recovery code: the session, at aal2, in login's transport" })
+  @ApiHeader({ name: 'X-Token-Transport', required: false, enum: ['cookie', 'body'], description: '`body` for mobile apps, services and CLIs' })
+  @ApiOkResponse({ type: SessionResponseDto })
+  @ApiErrors('VALIDATION_FAILED', 'MFA_TOKEN_INVALID', 'MFA_CODE_INVALID', 'RATE_LIMITED')
+  async completeMfaLogin(
+    @Body() body: MfaLoginDto,
+    @Headers('x-token-transport') transportHeader: string | undefined,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionResponseDto> {
     const transport = loginTransport(transportHeader);
-    const issued = await this.auth.login(body.email, body.password, client);
-    if (transport === 'cookie') this.cookies.set(reply, issued);
-    return SessionResponseDto.from(issued, transport, this.clock.now());
+    const issued = await this.auth.completeMfaLogin(body.mfaToken, MfaLoginDto.proofOf(body), client);
+    return this.sessionResponse(issued, transport, reply);
   }
 
   @Public()
@@ -115,6 +153,11 @@ export class AuthController {
   async logoutAll(@CurrentUser() user: AuthenticatedUser, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logoutAll(user, client);
     this.cookies.clear(reply);
+  }
+
+  private sessionResponse(issued: IssuedSession, transport: TokenTransport, reply: FastifyReply): SessionResponseDto {
+    if (transport === 'cookie') this.cookies.set(reply, issued);
+    return SessionResponseDto.from(issued, transport, this.clock.now());
   }
 }
 

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MailModule } from '../mail';
+import { MfaModule } from '../mfa';
 import { RateLimitModule } from '../rate-limit';
 import { SecurityEventsModule } from '../security-events';
 import { SessionsModule } from '../sessions';
@@ -9,6 +10,7 @@ import { UsersModule } from '../users';
 import { AccessTokenVerifier } from './access-token-verifier.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { AssuranceGuard } from './guards/assurance.guard';
 import { CsrfGuard } from './guards/csrf.guard';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { OptionalSessionGuard } from './guards/optional-session.guard';
@@ -22,7 +24,7 @@ import { SessionStarter } from './session-starter.service';
  */
 @Global()
 @Module({
-  imports: [UsersModule, SessionsModule, TokensModule, SecurityEventsModule, RateLimitModule, MailModule],
+  imports: [UsersModule, SessionsModule, TokensModule, SecurityEventsModule, RateLimitModule, MailModule, MfaModule],
   controllers: [AuthController],
   providers: [
     AuthService,
@@ -30,10 +32,11 @@ import { SessionStarter } from './session-starter.service';
     AccessTokenVerifier,
     OptionalSessionGuard,
     CsrfGuard,
-    // Global guards run in this order: authenticate, check CSRF, then roles.
+    // Global guards run in this order: authenticate, check CSRF, then roles, then the second factor.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useExisting: CsrfGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
+    { provide: APP_GUARD, useClass: AssuranceGuard },
   ],
   exports: [AccessTokenVerifier],
 })

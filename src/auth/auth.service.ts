@@ -5,6 +5,7 @@ import { AuthenticatedUser, ClientInfo } from '../common/authenticated-user';
 import { AppError } from '../common/error-code';
 import { MAIL_KINDS, MailOutbox } from '../mail';
 import { Metrics } from '../metrics/metrics.service';
+import { MfaChallengeIssued, MfaLogin, MfaProof } from '../mfa';
 import { AuthEventsService } from '../security-events';
 import { AUTH_EVENTS, KeyStoreService, SessionEndings, SessionsService, UserRegisteredEvent } from '../sessions';
 import { RefreshPrincipal, TokenService } from '../tokens';
@@ -35,6 +36,7 @@ export class AuthService {
     private readonly emitter: EventEmitter2,
     private readonly endings: SessionEndings,
     private readonly outbox: MailOutbox,
+    private readonly mfaLogin: MfaLogin,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {}
 
@@ -51,7 +53,8 @@ export class AuthService {
     return user;
   }
 
-  async login(email: string, password: string, client: ClientInfo): Promise<IssuedSession> {
+  /** A session, or the challenge of an account with a second factor. */
+  async login(email: string, password: string, client: ClientInfo): Promise<IssuedSession | MfaChallengeIssued> {
     const check = await this.users.verifyCredentials(email, password);
     if (!check.ok) {
       if (check.userId) this.recordFailedLogin(check.userId, client);
@@ -64,6 +67,17 @@ export class AuthService {
       throw new AppError('EMAIL_NOT_VERIFIED', UNVERIFIED);
     }
     return this.starter.start(check.user, { amr: ['pwd'] }, client);
+  }
+
+  /** The second step of a sign-in with a second factor: the session, at `aal2`. */
+  async completeMfaLogin(mfaToken: string, proof: MfaProof, client: ClientInfo): Promise<IssuedSession> {
+    const { userId, amr } = await this.mfaLogin.complete(mfaToken, proof, client);
+    const user = await this.users.findById(userId);
+    if (!user) throw new AppError('MFA_TOKEN_INVALID', 'This sign-in has expired or was completed already: sign in again');
+    const started = await this.starter.start(user, { amr }, client);
+    // Two factors make aal2, which is never challenged.
+    if (isChallenge(started)) throw new Error('A sign-in with two factors was challenged again');
+    return started;
   }
 
   /**
@@ -114,4 +128,8 @@ export class AuthService {
       this.logger.warn(`Could not record a failed login: ${error.message}`);
     });
   }
+}
+
+export function isChallenge(outcome: IssuedSession | MfaChallengeIssued): outcome is MfaChallengeIssued {
+  return 'mfaRequired' in outcome;
 }

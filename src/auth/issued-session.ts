@@ -12,8 +12,14 @@ export interface IssuedSession {
 }
 
 /** Signs the pair that carries a session's current keys. */
-export function sessionTokens(tokens: TokenService, user: User, session: Pick<KeyStore, 'id' | 'expiresAt'>, keys: KeyPair, csrfToken: string): IssuedSession {
-  const access = tokens.signAccess({ sub: user.id, sid: session.id, prm: keys.accessKey, roles: user.roles }, session.expiresAt);
+export function sessionTokens(
+  tokens: TokenService,
+  user: User,
+  session: Pick<KeyStore, 'id' | 'expiresAt' | 'aal' | 'amr'>,
+  keys: KeyPair,
+  csrfToken: string,
+): IssuedSession {
+  const access = tokens.signAccess({ sub: user.id, sid: session.id, prm: keys.accessKey, roles: user.roles, aal: session.aal, amr: session.amr }, session.expiresAt);
   const refresh = tokens.signRefresh({ sub: user.id, sid: session.id, prm: keys.refreshKey }, session.expiresAt);
   return { user, sessionId: session.id, access, refresh, csrfToken };
 }

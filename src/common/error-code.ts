@@ -13,8 +13,15 @@ export const ERROR_STATUS = {
   FORBIDDEN: HttpStatus.FORBIDDEN,
   /** Login of an unverified address with REQUIRE_VERIFIED_EMAIL=true, answered only after the password check. */
   EMAIL_NOT_VERIFIED: HttpStatus.FORBIDDEN,
+  /** An `aal1` session on a route marked `@RequireAal2()`. */
+  MFA_REQUIRED: HttpStatus.FORBIDDEN,
+  /** The MFA token of a login challenge is unknown, used, expired or spent on 5 wrong codes: log in again. */
+  MFA_TOKEN_INVALID: HttpStatus.UNAUTHORIZED,
+  /** A wrong, replayed or used TOTP or recovery code. */
+  MFA_CODE_INVALID: HttpStatus.UNAUTHORIZED,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   EMAIL_TAKEN: HttpStatus.CONFLICT,
+  MFA_ALREADY_ENABLED: HttpStatus.CONFLICT,
   /** Headers and body not fully received within REQUEST_TIMEOUT (answered by the HTTP layer, which then closes the connection). */
   REQUEST_TIMEOUT: HttpStatus.REQUEST_TIMEOUT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,

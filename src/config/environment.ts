@@ -8,7 +8,7 @@ export type Env = Record<string, string | undefined>;
 export class ConfigError extends Error {}
 
 /** Variables whose values never appear in an error line: they may hold credentials. */
-const SENSITIVE = /SECRET|TOKEN|PASSWORD|_URL$/;
+const SENSITIVE = /SECRET|TOKEN|PASSWORD|_KEY$|_URL$/;
 
 /**
  * The variables an `Environment` class declares, read from `env` (trimmed; an

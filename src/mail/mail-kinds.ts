@@ -8,6 +8,12 @@ export const MAIL_KINDS = {
   emailVerification: 'email_verification',
   emailChange: 'email_change',
   emailChangeNotice: 'email_change_notice',
+  mfaEnabled: 'mfa_enabled',
+  mfaDisabled: 'mfa_disabled',
+  mfaLocked: 'mfa_locked',
+  mfaReset: 'mfa_reset',
+  recoveryCodeUsed: 'recovery_code_used',
+  recoveryCodesRegenerated: 'recovery_codes_regenerated',
 } as const;
 
 export type MailKind = (typeof MAIL_KINDS)[keyof typeof MAIL_KINDS];

@@ -16,6 +16,13 @@ export const AUTH_EVENT_TYPES = [
   'email_verified',
   'email_change_requested',
   'email_changed',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_failed',
+  'mfa_locked',
+  'mfa_reset',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
@@ -57,6 +64,10 @@ export class AuthEvent {
 
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;
+
+  /** How the session was started, for `login_succeeded`. */
+  @Column({ type: 'varchar', length: 16, array: true, nullable: true })
+  amr: string[] | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()', insert: false })
   createdAt: Date;

@@ -12,6 +12,8 @@ export interface NewAuthEvent {
   userId: string;
   sessionId?: string | null;
   client?: ClientInfo;
+  /** The session's methods, for `login_succeeded`. */
+  amr?: string[];
 }
 
 export interface AuthEventPage {
@@ -43,6 +45,7 @@ export class AuthEventsService {
       sessionId: event.sessionId ?? null,
       ip: event.client?.ip?.slice(0, 64) ?? null,
       userAgent: event.client?.userAgent?.slice(0, 512) ?? null,
+      amr: event.amr ?? null,
     });
   }
 

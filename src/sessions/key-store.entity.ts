@@ -1,16 +1,24 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import type { AssuranceLevel, AuthMethod } from '../common/authenticated-user';
 import { User } from '../users';
+
+export type { AssuranceLevel, AuthMethod };
 
 export type SessionStatus = 'active' | 'revoked';
 
-/** Authenticator assurance: `aal1` one factor, `aal2` two (or a passkey that verified its user). */
-export type AssuranceLevel = 'aal1' | 'aal2';
-
-/** How a session was started, in RFC 8176's method references where one fits. */
-export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'user' | 'recovery_code' | 'fed';
-
 export type RevokedReason =
-  'logout' | 'logout_all' | 'session_revoked' | 'password_changed' | 'password_reset' | 'refresh_reuse' | 'admin' | 'roles_changed' | 'session_limit';
+  | 'logout'
+  | 'logout_all'
+  | 'session_revoked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'refresh_reuse'
+  | 'admin'
+  | 'roles_changed'
+  | 'session_limit'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'mfa_reset';
 
 /**
  * One row per session (login). Keys are stored only as SHA-256 hashes; the

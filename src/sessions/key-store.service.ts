@@ -23,10 +23,10 @@ export interface NewSession {
 }
 
 /** What the per-request check needs to know about a session. */
-export type SessionState = Pick<KeyStore, 'id' | 'userId' | 'accessKeyHash' | 'csrfTokenHash' | 'status' | 'expiresAt' | 'maxExpiresAt'>;
+export type SessionState = Pick<KeyStore, 'id' | 'userId' | 'accessKeyHash' | 'csrfTokenHash' | 'status' | 'expiresAt' | 'maxExpiresAt' | 'aal' | 'amr'>;
 
 export interface RotatedSession {
-  session: Pick<KeyStore, 'id' | 'userId' | 'generation' | 'expiresAt' | 'maxExpiresAt'>;
+  session: Pick<KeyStore, 'id' | 'userId' | 'generation' | 'expiresAt' | 'maxExpiresAt' | 'aal' | 'amr'>;
   keys: KeyPair;
   /** `grace`: a concurrent request already rotated; this one gets the same current generation. */
   outcome: 'rotated' | 'grace';
@@ -98,7 +98,7 @@ export class KeyStoreService {
     return this.stateCache.get(sessionId, () =>
       this.sessions.findOne({
         where: { id: sessionId },
-        select: { id: true, userId: true, accessKeyHash: true, csrfTokenHash: true, status: true, expiresAt: true, maxExpiresAt: true },
+        select: { id: true, userId: true, accessKeyHash: true, csrfTokenHash: true, status: true, expiresAt: true, maxExpiresAt: true, aal: true, amr: true },
       }),
     );
   }
@@ -130,7 +130,7 @@ export class KeyStoreService {
                 rotated_at = $4, last_used_at = $4, expires_at = LEAST($5::timestamptz, max_expires_at)
           WHERE id = $1 AND user_id = $2 AND status = 'active' AND refresh_key_hash = $3
             AND expires_at > $4 AND max_expires_at > $4
-         RETURNING id, user_id, generation, expires_at, max_expires_at
+         RETURNING id, user_id, generation, expires_at, max_expires_at, aal, amr
        )${parts.ctes}
        SELECT rotated.* FROM rotated`,
       [...params, ...parts.params],
@@ -151,6 +151,27 @@ export class KeyStoreService {
       if (revoked) await this.invalidation.publish(transaction, InvalidationKeys.session(sessionId));
       return revoked;
     });
+  }
+
+  /**
+   * Records a further factor on a live session of the user, in the caller's
+   * transaction: `method` joins its `amr` and the session is `aal2` from the
+   * next request on (every instance drops what it cached). False when the
+   * session is not the user's or has ended.
+   */
+  async addMethod(sessionId: string, userId: string, method: AuthMethod, manager: EntityManager): Promise<boolean> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `WITH raised AS (
+         UPDATE key_store SET aal = 'aal2', amr = CASE WHEN $3::varchar = ANY(amr) THEN amr ELSE array_append(amr, $3::varchar) END
+          WHERE id = $1 AND user_id = $2 AND status = 'active'
+         RETURNING id
+       )
+       SELECT id FROM raised`,
+      [sessionId, userId, method],
+    );
+    if (rows.length === 0) return false;
+    await this.invalidation.publish(manager, InvalidationKeys.session(sessionId));
+    return true;
   }
 
   /** Ends one of the user's own sessions; false when it is not theirs (or not there). */
@@ -228,8 +249,8 @@ export class KeyStoreService {
     if (isPreviousKey && graceSeconds > 0 && now.getTime() <= graceEndsAt) {
       const keys = deriveNextKeys(refreshKey, session.rotationSalt!);
       if (sameHash(hashKey(keys.refreshKey), session.refreshKeyHash)) {
-        const { id, generation, expiresAt, maxExpiresAt } = session;
-        return { session: { id, userId, generation, expiresAt, maxExpiresAt }, keys, outcome: 'grace' };
+        const { id, generation, expiresAt, maxExpiresAt, aal, amr } = session;
+        return { session: { id, userId, generation, expiresAt, maxExpiresAt, aal, amr }, keys, outcome: 'grace' };
       }
     }
     return { outcome: 'reused' };
@@ -255,6 +276,8 @@ interface RotatedRow {
   generation: number;
   expires_at: Date | string;
   max_expires_at: Date | string;
+  aal: AssuranceLevel;
+  amr: AuthMethod[];
 }
 
 function fromRotatedRow(row: RotatedRow): RotatedSession['session'] {
@@ -264,6 +287,8 @@ function fromRotatedRow(row: RotatedRow): RotatedSession['session'] {
     generation: Number(row.generation),
     expiresAt: new Date(row.expires_at),
     maxExpiresAt: new Date(row.max_expires_at),
+    aal: row.aal,
+    amr: row.amr,
   };
 }
 

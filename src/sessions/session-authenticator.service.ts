@@ -40,7 +40,7 @@ export class SessionAuthenticator {
     if (session.status !== 'active' || !isLive(session, new Date(this.clock.now())) || !sameHash(session.accessKeyHash, this.keyHashOf(claims))) {
       throw new AppError('SESSION_REVOKED', 'This session has ended or its tokens were rotated; refresh or sign in again');
     }
-    return { id: claims.sub, sessionId: claims.sid, roles: claims.roles, via };
+    return { id: claims.sub, sessionId: claims.sid, roles: claims.roles, aal: session.aal, amr: session.amr, via };
   }
 
   private keyHashOf(claims: AccessCredential): string {

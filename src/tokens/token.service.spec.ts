@@ -122,7 +122,7 @@ describe('TokenService', () => {
     return header.alg === 'ES256' ? withCanonicalSignature(token, 'ES256') : token;
   }
 
-  const access = () => ({ sub: randomUUID(), sid: randomUUID(), prm: 'access-key', roles: ['user', 'admin'] });
+  const access = () => ({ sub: randomUUID(), sid: randomUUID(), prm: 'access-key', roles: ['user', 'admin'], aal: 'aal1' as const, amr: ['pwd' as const] });
   const inAnHour = () => new Date(ctx.clock.now() + 3600_000);
 
   it('verifies an access token it signed and returns its claims', async () => {

@@ -4,6 +4,7 @@ import type { Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import type { SecretOrKeyProvider } from 'passport-jwt';
 import { randomUUID } from 'node:crypto';
+import type { AssuranceLevel, AuthMethod } from '../common/authenticated-user';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
 import { SessionsConfig, sessionsConfig } from '../sessions';
@@ -30,6 +31,9 @@ interface SessionClaims {
 
 export interface AccessClaims extends SessionClaims {
   roles: string[];
+  /** How the session was started, for resource servers that verify tokens on their own; this service reads the KeyStore's. */
+  aal?: AssuranceLevel;
+  amr?: AuthMethod[];
 }
 
 export type RefreshClaims = SessionClaims;
@@ -84,9 +88,10 @@ export class TokenService {
     private readonly clock: Clock,
   ) {}
 
-  signAccess(claims: { sub: string; sid: string; prm: string; roles: string[] }, notAfter: Date): SignedToken {
+  signAccess(claims: { sub: string; sid: string; prm: string; roles: string[]; aal: AssuranceLevel; amr: AuthMethod[] }, notAfter: Date): SignedToken {
     const expiresAt = Math.min(this.clock.now() + this.lifetimes.accessTokenTtlSeconds * 1000, notAfter.getTime());
-    return this.sign('access', { sid: claims.sid, prm: claims.prm, roles: claims.roles }, claims.sub, expiresAt);
+    const { sid, prm, roles, aal, amr } = claims;
+    return this.sign('access', { sid, prm, roles, aal, amr }, claims.sub, expiresAt);
   }
 
   /** Refresh tokens expire with their session's idle expiry (already capped by its absolute lifetime). */

@@ -34,6 +34,10 @@ export class User {
   @Column({ type: 'varchar', length: 100, nullable: true })
   name: string | null;
 
+  /** Whether sign-ins need a second factor; written by the MFA module with the factor itself. */
+  @Column({ name: 'mfa_enabled', type: 'boolean', default: false })
+  mfaEnabled: boolean;
+
   @Column({ type: 'text', array: true, default: () => "'{user}'" })
   roles: string[];
 

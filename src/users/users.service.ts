@@ -158,6 +158,12 @@ export class UsersService {
     if ((result.affected ?? 0) > 0) await this.invalidation.publish(manager, InvalidationKeys.profile(id));
   }
 
+  /** Records whether sign-ins need a second factor, in the transaction that changes the factor. */
+  async setMfaEnabled(id: string, enabled: boolean, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).update({ id }, { mfaEnabled: enabled });
+    await this.invalidation.publish(manager, InvalidationKeys.profile(id));
+  }
+
   /** Marks the address verified, in the caller's transaction; every instance drops the cached profile. */
   async setEmailVerified(id: string, manager: EntityManager): Promise<void> {
     await manager.getRepository(User).update({ id }, { emailVerified: true });

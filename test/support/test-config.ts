@@ -11,6 +11,7 @@ import { readRedisConfig, redisConfig } from '../../src/redis/redis.config';
 import { readUsersConfig, usersConfig } from '../../src/users/users.config';
 import { mailConfig, readMailConfig } from '../../src/mail/mail.config';
 import { readRecoveryConfig, recoveryConfig } from '../../src/account/recovery.config';
+import { mfaConfig, readMfaConfig } from '../../src/mfa/mfa.config';
 
 /**
  * For unit tests that build a few providers without the whole app: every
@@ -33,6 +34,7 @@ export class TestConfigModule {
       { provide: usersConfig.KEY, useValue: readUsersConfig(env) },
       { provide: mailConfig.KEY, useValue: readMailConfig(env) },
       { provide: metricsConfig.KEY, useValue: readMetricsConfig(env) },
+      { provide: mfaConfig.KEY, useValue: readMfaConfig(env).mfa },
     ];
     return { module: TestConfigModule, providers, exports: providers.map((provider) => provider.provide) };
   }

@@ -47,7 +47,7 @@ function contextFor(controller: new () => object, handler: string, request: Part
 }
 
 function principal(via: SessionPrincipal['via'], roles: string[] = ['user']): SessionPrincipal {
-  return { id: randomUUID(), sessionId: randomUUID(), roles, via };
+  return { id: randomUUID(), sessionId: randomUUID(), roles, aal: 'aal1', amr: ['pwd'], via };
 }
 
 /** Stands in for the `jwt` strategy in Passport's registry: answers what the test tells it to. */

@@ -40,6 +40,9 @@ export class AuthEventDto {
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   sessionId: string | null;
 
+  @ApiProperty({ type: [String], nullable: true, example: ['pwd', 'otp'], description: 'For login_succeeded: how the session was started; else null' })
+  amr: string[] | null;
+
   static from(event: AuthEvent): AuthEventDto {
     return {
       id: event.id,
@@ -48,6 +51,7 @@ export class AuthEventDto {
       ip: event.ip,
       userAgent: event.userAgent,
       sessionId: event.sessionId,
+      amr: event.amr,
     };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { KeyStore } from '../key-store.entity';
+import { AssuranceLevel, AuthMethod, KeyStore } from '../key-store.entity';
 
 export class SessionListItemDto {
   @ApiProperty({ format: 'uuid' })
@@ -20,6 +20,12 @@ export class SessionListItemDto {
   @ApiProperty({ type: String, nullable: true })
   ip: string | null;
 
+  @ApiProperty({ enum: ['aal1', 'aal2'], description: '`aal2`: started with two factors, or a passkey that verified its user' })
+  aal: AssuranceLevel;
+
+  @ApiProperty({ type: [String], example: ['pwd', 'otp'], description: 'How it was started (RFC 8176): pwd, otp, hwk, user, recovery_code, fed' })
+  amr: AuthMethod[];
+
   @ApiProperty({ description: 'The session of the token that asked' })
   current: boolean;
 
@@ -31,6 +37,8 @@ export class SessionListItemDto {
       expiresAt: session.expiresAt.toISOString(),
       userAgent: session.userAgent,
       ip: session.ip,
+      aal: session.aal,
+      amr: session.amr,
       current: session.id === currentSessionId,
     };
   }

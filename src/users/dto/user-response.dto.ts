@@ -25,6 +25,12 @@ export class UserResponseDto {
   @ApiProperty({ type: [String], example: ['user'] })
   roles: string[];
 
+  @ApiProperty({ description: 'Whether sign-ins need a second factor (TOTP or a recovery code)' })
+  mfaEnabled: boolean;
+
+  @ApiProperty({ description: 'Whether the account has a password (an account made by a sign-in provider may not)' })
+  hasPassword: boolean;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
@@ -37,6 +43,9 @@ export class UserResponseDto {
       pendingEmail: user.pendingEmail !== null && (user.pendingEmailExpiresAt?.getTime() ?? 0) > now ? user.pendingEmail : null,
       name: user.name,
       roles: user.roles,
+      mfaEnabled: user.mfaEnabled,
+      // Every account is made with a password until sign-in with a provider arrives.
+      hasPassword: true,
       createdAt: user.createdAt.toISOString(),
     };
   }
