@@ -10,8 +10,8 @@ interface SentRequest {
 
 const BASE = 'https://auth.example.test';
 
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
 function error(status: number, code: string, error = 'Unauthorized'): Response {
@@ -219,6 +219,189 @@ describe('AuthClient', () => {
       expect(failure).toBeInstanceOf(AuthError);
       expect(failure).toMatchObject({ status, code, message: code, body: { statusCode: status, error: statusText, code, message: code } });
       expect(sent).toHaveLength(1);
+    });
+  });
+
+  describe('second factor', () => {
+    const challenge = { mfaRequired: true, mfaToken: 'mfa-token-1', methods: ['totp', 'recovery_code'], expiresIn: 300 };
+
+    /**
+     * A fake service whose login answers `login()` (the challenge by default), whose
+     * POST /auth/login/mfa answers `mfa()` (a session by default) and every other request `other()`.
+     */
+    function mfaService(answers: { login?: () => Response; mfa?: () => Response; other?: () => Response } = {}) {
+      const sent: SentRequest[] = [];
+      const fakeFetch = (async (input: string | URL, init: RequestInit = {}) => {
+        const path = String(input).slice(BASE.length);
+        sent.push({
+          method: init.method ?? 'GET',
+          path,
+          headers: new Headers(init.headers),
+          credentials: init.credentials,
+          body: init.body === undefined ? undefined : JSON.parse(init.body as string),
+        });
+        if (path === '/api/v1/auth/login') return (answers.login ?? (() => json(200, challenge)))();
+        if (path === '/api/v1/auth/login/mfa') return (answers.mfa ?? (() => json(200, session('csrf-mfa'))))();
+        return (answers.other ?? (() => json(200, { path })))();
+      }) as typeof fetch;
+      return {
+        client: new AuthClient({ baseUrl: BASE, fetch: fakeFetch }),
+        sent,
+        mfaRequests: () => sent.filter((request) => request.path === '/api/v1/auth/login/mfa'),
+      };
+    }
+
+    it('login resolves to the challenge (without the MFA token) and keeps no session', async () => {
+      const { client, sent } = mfaService();
+      const result = await client.login('a@b.c', 'pw');
+      expect(result).toEqual({ mfaRequired: true, methods: ['totp', 'recovery_code'], expiresIn: 300 });
+      await client.request('/api/v1/users/me', { method: 'PATCH', body: '{}' });
+      expect(sent.at(-1)?.headers.has('x-csrf-token')).toBe(false);
+    });
+
+    it('login of an account without a second factor still resolves to the session body, told apart by mfaRequired', async () => {
+      const { client } = mfaService({ login: () => json(200, session('csrf-1')) });
+      const result = await client.login('a@b.c', 'pw');
+      expect(result).toEqual(session('csrf-1'));
+      expect(result.mfaRequired).toBeUndefined();
+      if (result.mfaRequired) throw new Error('expected a session');
+      expect(result.csrfToken).toBe('csrf-1');
+    });
+
+    it.each([
+      ['a TOTP code', '123456', { code: '123456' }],
+      ['{ code }', { code: '123456' }, { code: '123456' }],
+      ['a recovery code', { recoveryCode: 'abcde-fghjk' }, { recoveryCode: 'abcde-fghjk' }],
+    ] as const)(
+      'completeMfa with %s POSTs it with the MFA token, in the transport of login, and keeps the session as login does',
+      async (_name, proof, sentProof) => {
+        const { client, sent, mfaRequests } = mfaService();
+        await client.login('a@b.c', 'pw');
+        await expect(client.completeMfa(proof)).resolves.toEqual(session('csrf-mfa'));
+        expect(mfaRequests()).toEqual([
+          { method: 'POST', path: '/api/v1/auth/login/mfa', headers: expect.any(Headers), credentials: 'include', body: { mfaToken: 'mfa-token-1', ...sentProof } },
+        ]);
+        // Cookie transport, as login: no X-Token-Transport, JSON body, credentials included.
+        for (const request of sent) {
+          expect(request.headers.has('x-token-transport')).toBe(false);
+          expect(request.headers.get('content-type')).toBe('application/json');
+        }
+        await client.request('/api/v1/users/me', { method: 'PATCH', body: '{}' });
+        expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-mfa');
+      },
+    );
+
+    it('keeps the MFA token after 401 MFA_CODE_INVALID, so the next code can be tried', async () => {
+      const answers = [error(401, 'MFA_CODE_INVALID'), json(200, session('csrf-mfa'))];
+      const { client, mfaRequests } = mfaService({ mfa: () => answers.shift()! });
+      await client.login('a@b.c', 'pw');
+      await expect(client.completeMfa('111111')).rejects.toMatchObject({ status: 401, code: 'MFA_CODE_INVALID' });
+      await expect(client.completeMfa({ recoveryCode: 'abcde-fghjk' })).resolves.toEqual(session('csrf-mfa'));
+      expect(mfaRequests().map((request) => request.body)).toEqual([
+        { mfaToken: 'mfa-token-1', code: '111111' },
+        { mfaToken: 'mfa-token-1', recoveryCode: 'abcde-fghjk' },
+      ]);
+    });
+
+    it('forgets the MFA token after 401 MFA_TOKEN_INVALID: the next completeMfa fails without a request', async () => {
+      const { client, mfaRequests } = mfaService({ mfa: () => error(401, 'MFA_TOKEN_INVALID') });
+      await client.login('a@b.c', 'pw');
+      const failure = await client.completeMfa('123456').catch((reason: unknown) => reason);
+      expect(failure).toBeInstanceOf(AuthError);
+      expect(failure).toMatchObject({ status: 401, code: 'MFA_TOKEN_INVALID' });
+      await expect(client.completeMfa('654321')).rejects.toThrow(/no second-factor challenge is pending/);
+      expect(mfaRequests()).toHaveLength(1);
+    });
+
+    it('rejects 429 RATE_LIMITED with the seconds of Retry-After, and keeps the MFA token', async () => {
+      const answers = [
+        json(429, { statusCode: 429, error: 'Too Many Requests', code: 'RATE_LIMITED', message: 'RATE_LIMITED' }, { 'retry-after': '900' }),
+        json(200, session('csrf-mfa')),
+      ];
+      const { client, mfaRequests } = mfaService({ mfa: () => answers.shift()! });
+      await client.login('a@b.c', 'pw');
+      await expect(client.completeMfa('123456')).rejects.toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfter: 900 });
+      await client.completeMfa('123456');
+      expect(mfaRequests().map((request) => request.body)).toEqual(Array(2).fill({ mfaToken: 'mfa-token-1', code: '123456' }));
+    });
+
+    it('completeMfa without a pending challenge rejects with a plain Error and sends nothing', async () => {
+      const { client, sent } = mfaService();
+      const failure = await client.completeMfa('123456').catch((reason: unknown) => reason);
+      expect(failure).toBeInstanceOf(Error);
+      expect(failure).not.toBeInstanceOf(AuthError);
+      expect(failure).toMatchObject({ message: expect.stringMatching(/no second-factor challenge is pending/) });
+      expect(sent).toEqual([]);
+    });
+
+    it('uses the MFA token once: after a completed login, completeMfa has no challenge', async () => {
+      const { client, mfaRequests } = mfaService();
+      await client.login('a@b.c', 'pw');
+      await client.completeMfa('123456');
+      await expect(client.completeMfa('123456')).rejects.toThrow(/no second-factor challenge is pending/);
+      expect(mfaRequests()).toHaveLength(1);
+    });
+
+    it.each([
+      ['a new login that fails', (client: AuthClient) => client.login('a@b.c', 'wrong').catch(() => undefined)],
+      ['logout', (client: AuthClient) => client.logout()],
+    ])('drops the pending challenge on %s', async (_name, drop) => {
+      const logins = [json(200, challenge), error(401, 'INVALID_CREDENTIALS')];
+      const { client, mfaRequests } = mfaService({ login: () => logins.shift()!, other: () => new Response(null, { status: 204 }) });
+      await client.login('a@b.c', 'pw');
+      await drop(client);
+      await expect(client.completeMfa('123456')).rejects.toThrow(/no second-factor challenge is pending/);
+      expect(mfaRequests()).toEqual([]);
+    });
+
+    const recoveryCodes = { recoveryCodes: Array.from({ length: 10 }, (_, index) => `abcde-${index}ghjk`) };
+    it.each([
+      [
+        'enrolTotp',
+        (client: AuthClient) => client.enrolTotp('pw'),
+        'POST',
+        '/api/v1/users/me/mfa/totp',
+        { password: 'pw' },
+        { secret: 'S', otpauthUri: 'otpauth://totp/x', qrCodeSvg: '<svg/>' },
+      ],
+      ['confirmTotp', (client: AuthClient) => client.confirmTotp('123456'), 'POST', '/api/v1/users/me/mfa/totp/confirm', { code: '123456' }, recoveryCodes],
+      [
+        'regenerateRecoveryCodes',
+        (client: AuthClient) => client.regenerateRecoveryCodes('123456'),
+        'POST',
+        '/api/v1/users/me/mfa/recovery-codes',
+        { code: '123456' },
+        recoveryCodes,
+      ],
+      ['disableTotp', (client: AuthClient) => client.disableTotp('abcde-fghjk'), 'DELETE', '/api/v1/users/me/mfa/totp', { code: 'abcde-fghjk' }, undefined],
+    ])('%s sends its JSON body with the session cookies and X-CSRF-Token, and resolves to the answer', async (_name, call, method, path, body, answer) => {
+      const { client, sent } = mfaService({
+        login: () => json(200, session('csrf-1')),
+        other: () => (answer === undefined ? new Response(null, { status: 204 }) : json(200, answer)),
+      });
+      await client.login('a@b.c', 'pw');
+      await expect(call(client)).resolves.toEqual(answer);
+      expect(sent.at(-1)).toEqual({ method, path, headers: expect.any(Headers), credentials: 'include', body });
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-1');
+      expect(sent.at(-1)?.headers.get('content-type')).toBe('application/json');
+    });
+
+    it('mfaStatus GETs /users/me/mfa without X-CSRF-Token', async () => {
+      const status = { totp: { enabled: true, createdAt: '2026-01-01T00:00:00.000Z' }, recoveryCodesRemaining: 9 };
+      const { client, sent } = mfaService({ login: () => json(200, session('csrf-1')), other: () => json(200, status) });
+      await client.login('a@b.c', 'pw');
+      await expect(client.mfaStatus()).resolves.toEqual(status);
+      expect(sent.at(-1)).toEqual({ method: 'GET', path: '/api/v1/users/me/mfa', headers: expect.any(Headers), credentials: 'include', body: undefined });
+      expect(sent.at(-1)?.headers.has('x-csrf-token')).toBe(false);
+    });
+
+    it('refreshes once and retries disableTotp when the access token expired, and rejects 403 MFA_REQUIRED with its code', async () => {
+      const answers = [error(401, 'TOKEN_EXPIRED'), json(200, session('csrf-2')), error(403, 'MFA_REQUIRED', 'Forbidden')];
+      const { client, sent } = mfaService({ login: () => json(200, session('csrf-1')), other: () => answers.shift()! });
+      await client.login('a@b.c', 'pw');
+      await expect(client.disableTotp('123456')).rejects.toMatchObject({ status: 403, code: 'MFA_REQUIRED' });
+      expect(sent.map((request) => request.path)).toEqual(['/api/v1/auth/login', '/api/v1/users/me/mfa/totp', '/api/v1/auth/refresh', '/api/v1/users/me/mfa/totp']);
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-2');
     });
   });
 });

@@ -10,6 +10,11 @@
  * When a request answers 401 because the access token expired, the client
  * refreshes once for every request waiting (one shared POST /auth/refresh) and
  * retries each of them once.
+ *
+ * Second factor: for an account with TOTP enabled, `login()` resolves to a
+ * challenge (`mfaRequired: true`) instead of a session; the client keeps the
+ * challenge's MFA token and `completeMfa()` finishes the login with a TOTP code
+ * or a recovery code.
  */
 
 /** The error body of the contract: `{ statusCode, error, code, message, details? }`. */
@@ -29,6 +34,9 @@ export interface ApiUser {
   pendingEmail: string | null;
   name?: string | null;
   roles: string[];
+  /** Whether the account has a second factor (TOTP) enabled. */
+  mfaEnabled: boolean;
+  hasPassword: boolean;
   createdAt: string;
 }
 
@@ -39,13 +47,69 @@ export interface SessionResponse {
   csrfToken: string;
 }
 
-/** An answer of the service that is not a success; `code` is the contract's error code. Network failures are thrown as fetch throws them. */
+/** A second factor that can complete a login. */
+export type MfaMethod = 'totp' | 'recovery_code';
+
+/**
+ * What `login()` resolves to when the account has a second factor: no session yet
+ * (no cookie, no token). Finish with `completeMfa(code)` or
+ * `completeMfa({ recoveryCode })` within `expiresIn` seconds; the client keeps the
+ * challenge's MFA token itself.
+ */
+export interface MfaChallenge {
+  mfaRequired: true;
+  methods: MfaMethod[];
+  /** Seconds the challenge stays valid (it also dies after 5 wrong codes). */
+  expiresIn: number;
+}
+
+/**
+ * What `login()` resolves to: the session (exactly as before, with no
+ * `mfaRequired`), or an MfaChallenge. Tell them apart with `result.mfaRequired`:
+ * `true` for the challenge, `undefined` for the session.
+ */
+export type LoginResult = (SessionResponse & { mfaRequired?: never }) | MfaChallenge;
+
+/** The proof `completeMfa()` sends: a TOTP code (a string, or `{ code }`) or `{ recoveryCode }`. */
+export type MfaProof = string | { code: string; recoveryCode?: never } | { recoveryCode: string; code?: never };
+
+/** GET /users/me/mfa. */
+export interface MfaStatus {
+  /** `createdAt`: when TOTP was enabled; null while it is not (a pending enrolment included). */
+  totp: { enabled: boolean; createdAt: string | null };
+  recoveryCodesRemaining: number;
+}
+
+/** A pending TOTP enrolment: show `qrCodeSvg` (or `secret`), then confirm with a code of the app. */
+export interface TotpEnrolment {
+  /** Base32. */
+  secret: string;
+  otpauthUri: string;
+  /** An `<svg` document of the otpauth URI. */
+  qrCodeSvg: string;
+}
+
+/** New recovery codes (`xxxxx-xxxxx`), shown this once. */
+export interface RecoveryCodes {
+  recoveryCodes: string[];
+}
+
+/** The login answer of the service when a second factor is needed (the client keeps `mfaToken`). */
+interface MfaChallengeResponse extends MfaChallenge {
+  mfaToken: string;
+}
+
+/**
+ * An answer of the service that is not a success; `code` is the contract's error code, and
+ * `retryAfter` the seconds of a `Retry-After` header (429 RATE_LIMITED, 503). Network failures are thrown as fetch throws them.
+ */
 export class AuthError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly body?: unknown,
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'AuthError';
@@ -55,7 +119,13 @@ export class AuthError extends Error {
   static async from(response: Response): Promise<AuthError> {
     const body = await readJson(response);
     const error = isErrorBody(body) ? body : undefined;
-    return new AuthError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `${response.status} ${response.statusText}`.trim(), body);
+    return new AuthError(
+      response.status,
+      error?.code ?? `HTTP_${response.status}`,
+      error?.message ?? `${response.status} ${response.statusText}`.trim(),
+      body,
+      retryAfterSeconds(response.headers.get('retry-after')),
+    );
   }
 }
 
@@ -96,6 +166,8 @@ export class AuthClient {
   private readonly csrfCookieNames: string[];
   private readonly refreshOn?: string[];
   private csrfToken?: string;
+  /** The MFA token of the pending login challenge, if any. */
+  private mfaToken?: string;
   /** Bumped on every login, refresh and logout: a 401 to a request sent with older credentials is retried, not refreshed again. */
   private generation = 0;
   private flight?: RefreshFlight;
@@ -110,12 +182,55 @@ export class AuthClient {
     this.refreshOn = options.refreshOn;
   }
 
-  /** Starts a session in cookie transport and keeps its CSRF token; throws AuthError (e.g. INVALID_CREDENTIALS). */
-  async login(email: string, password: string): Promise<SessionResponse> {
-    const session = await this.expectJson<SessionResponse>(await this.send(`${AUTH}/login`, { method: 'POST', body: JSON.stringify({ email, password }) }));
-    this.csrfToken = session.csrfToken;
-    this.generation++;
-    return session;
+  /**
+   * Starts a session in cookie transport and keeps its CSRF token; throws AuthError (e.g. INVALID_CREDENTIALS).
+   *
+   * For an account with a second factor the service starts no session yet: the result is then an
+   * MfaChallenge. Tell the two apart with `result.mfaRequired` (`true` for the challenge, absent on
+   * the session, which is the service's session body as before):
+   *
+   * ```ts
+   * const result = await client.login(email, password);
+   * if (result.mfaRequired) await client.completeMfa(codeFromTheUser); // or { recoveryCode }
+   * ```
+   *
+   * The client keeps the challenge's MFA token for `completeMfa()`; a new login drops any earlier one.
+   */
+  async login(email: string, password: string): Promise<LoginResult> {
+    this.mfaToken = undefined;
+    const answer = await this.expectJson<SessionResponse | MfaChallengeResponse>(
+      await this.send(`${AUTH}/login`, { method: 'POST', body: JSON.stringify({ email, password }) }),
+    );
+    if (isMfaChallenge(answer)) {
+      this.mfaToken = answer.mfaToken;
+      return { mfaRequired: true, methods: answer.methods, expiresIn: answer.expiresIn };
+    }
+    return this.keepSession(answer);
+  }
+
+  /**
+   * Completes the login whose challenge `login()` returned, with a TOTP code (`'123456'` or `{ code }`)
+   * or a recovery code (`{ recoveryCode }`): POST /auth/login/mfa in the transport of login, and the
+   * session is kept exactly as login keeps it. The MFA token is used once; on failure, an AuthError:
+   * - 401 MFA_CODE_INVALID: a wrong code; the challenge stays pending (up to 5 wrong codes), ask again;
+   * - 401 MFA_TOKEN_INVALID: the challenge is used up or expired; the client forgets it, log in again;
+   * - 429 RATE_LIMITED: the account's second factor is locked; `retryAfter` says for how many seconds.
+   * Rejects with a plain Error, sending nothing, when no challenge is pending.
+   */
+  async completeMfa(proof: MfaProof): Promise<SessionResponse> {
+    const mfaToken = this.mfaToken;
+    if (mfaToken === undefined) throw new Error('completeMfa: no second-factor challenge is pending; call login() first');
+    const answer = typeof proof === 'string' ? { code: proof } : proof.recoveryCode !== undefined ? { recoveryCode: proof.recoveryCode } : { code: proof.code };
+    const response = await this.send(`${AUTH}/login/mfa`, { method: 'POST', body: JSON.stringify({ mfaToken, ...answer }) });
+    // A login meanwhile has replaced the challenge: leave the new one alone.
+    const current = this.mfaToken === mfaToken;
+    if (!response.ok) {
+      const error = await AuthError.from(response);
+      if (current && error.code === 'MFA_TOKEN_INVALID') this.mfaToken = undefined;
+      throw error;
+    }
+    if (current) this.mfaToken = undefined;
+    return this.keepSession(await this.expectJson<SessionResponse>(response));
   }
 
   /** Ends this session (the service clears the cookies); local state is dropped even when the call fails. */
@@ -124,6 +239,7 @@ export class AuthClient {
       await this.expectSuccess(await this.send(`${AUTH}/logout`, { method: 'POST', body: '{}' }));
     } finally {
       this.csrfToken = undefined;
+      this.mfaToken = undefined;
       this.flight = undefined;
       this.generation++;
     }
@@ -159,6 +275,40 @@ export class AuthClient {
     await this.expectSuccess(await this.request('/api/v1/users/me/email', { method: 'DELETE' }));
   }
 
+  /** The second factor of the signed-in user: whether TOTP is enabled, and how many recovery codes are left. */
+  async mfaStatus(): Promise<MfaStatus> {
+    return this.json<MfaStatus>('/api/v1/users/me/mfa');
+  }
+
+  /**
+   * Starts (or restarts) enrolling TOTP; needs the password. Throws AuthError INVALID_CREDENTIALS (401) for a wrong
+   * password, MFA_ALREADY_ENABLED (409). Nothing is enabled until `confirmTotp()`.
+   */
+  async enrolTotp(password: string): Promise<TotpEnrolment> {
+    return this.json<TotpEnrolment>('/api/v1/users/me/mfa/totp', { method: 'POST', body: JSON.stringify({ password }) });
+  }
+
+  /**
+   * Enables TOTP with a code of the app and resolves to the 10 recovery codes, shown this once. Every other session of
+   * the user ends; this one becomes aal2. Throws AuthError MFA_CODE_INVALID (401), NOT_FOUND (404) with no pending enrolment.
+   */
+  async confirmTotp(code: string): Promise<RecoveryCodes> {
+    return this.json<RecoveryCodes>('/api/v1/users/me/mfa/totp/confirm', { method: 'POST', body: JSON.stringify({ code }) });
+  }
+
+  /**
+   * Disables the second factor with a TOTP or recovery code (an aal2 session: else AuthError MFA_REQUIRED, 403);
+   * the recovery codes are deleted and every other session ends. Throws AuthError MFA_CODE_INVALID (401).
+   */
+  async disableTotp(code: string): Promise<void> {
+    await this.expectSuccess(await this.request('/api/v1/users/me/mfa/totp', { method: 'DELETE', body: JSON.stringify({ code }) }));
+  }
+
+  /** Replaces the recovery codes (the old ones stop working), with a TOTP or recovery code; an aal2 session, as for disableTotp. */
+  async regenerateRecoveryCodes(code: string): Promise<RecoveryCodes> {
+    return this.json<RecoveryCodes>('/api/v1/users/me/mfa/recovery-codes', { method: 'POST', body: JSON.stringify({ code }) });
+  }
+
   /**
    * Rotates the token pair. Concurrent callers share one POST /auth/refresh
    * (single flight) and all get its outcome: an AuthError with the contract's code on failure.
@@ -185,6 +335,13 @@ export class AuthClient {
   /** `request` that parses the JSON answer, throwing AuthError when the status is not 2xx (undefined for 204). */
   async json<T>(path: string, init: RequestInit = {}): Promise<T> {
     return this.expectJson<T>(await this.request(path, init));
+  }
+
+  /** Keeps the CSRF token of a session the service started (login, completeMfa). */
+  private keepSession(session: SessionResponse): SessionResponse {
+    this.csrfToken = session.csrfToken;
+    this.generation++;
+    return session;
   }
 
   private refreshFrom(generation: number): Promise<void> {
@@ -239,6 +396,18 @@ export class AuthClient {
 
 function isErrorBody(body: unknown): body is ApiErrorBody {
   return typeof body === 'object' && body !== null && typeof (body as ApiErrorBody).code === 'string';
+}
+
+function isMfaChallenge(body: SessionResponse | MfaChallengeResponse): body is MfaChallengeResponse {
+  return (body as MfaChallengeResponse).mfaRequired === true;
+}
+
+/** The seconds of a Retry-After header (delta-seconds, or an HTTP date from now); undefined without one. */
+function retryAfterSeconds(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 async function readJson(response: Response): Promise<unknown> {
