@@ -13,6 +13,8 @@ import { AccessTokenVerifier } from '../access-token-verifier.service';
 import { CsrfGuard } from './csrf.guard';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { RolesGuard } from './roles.guard';
+import { AssuranceGuard } from './assurance.guard';
+import { RequireAal2 } from '../../common/decorators/require-aal2.decorator';
 
 class FixtureController {
   @Public()
@@ -25,6 +27,14 @@ class FixtureController {
 
   @Roles('admin', 'auditor')
   staffOnly(): void {}
+
+  @RequireAal2()
+  sensitive(): void {}
+}
+
+@RequireAal2()
+class SensitiveFixtureController {
+  anything(): void {}
 }
 
 @Public()
@@ -75,6 +85,7 @@ async function setup() {
       AccessTokenVerifier,
       { provide: JwtStrategy, useValue: strategy },
       RolesGuard,
+      AssuranceGuard,
       CsrfGuard,
       { provide: SessionAuthenticator, useValue: sessions },
       { provide: TokenCookies, useValue: cookies },
@@ -88,6 +99,7 @@ async function setup() {
     strategy,
     jwtGuard: moduleRef.get(JwtAuthGuard),
     rolesGuard: moduleRef.get(RolesGuard),
+    assuranceGuard: moduleRef.get(AssuranceGuard),
     csrfGuard: moduleRef.get(CsrfGuard),
   };
 }
@@ -197,6 +209,33 @@ describe('RolesGuard', () => {
     const { rolesGuard } = await setup();
     const context = contextFor(FixtureController, 'staffOnly', { user: principal('bearer', ['user', 'administrator']) });
     expect(() => rolesGuard.canActivate(context)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', message: 'This needs the role admin or auditor' }));
+  });
+});
+
+describe('AssuranceGuard', () => {
+  const at = (aal: 'aal1' | 'aal2'): SessionPrincipal => ({ ...principal('bearer'), aal, amr: aal === 'aal2' ? ['pwd', 'otp'] : ['pwd'] });
+
+  it('passes any session on a route without @RequireAal2', async () => {
+    const { assuranceGuard } = await setup();
+    expect(assuranceGuard.canActivate(contextFor(FixtureController, 'closed', { user: at('aal1') }))).toBe(true);
+  });
+
+  it.each([
+    ['a handler', FixtureController, 'sensitive'],
+    ['a controller', SensitiveFixtureController, 'anything'],
+  ] as const)('refuses an aal1 session with MFA_REQUIRED where %s is marked, and passes an aal2 one', async (_label, controller, handler) => {
+    const { assuranceGuard } = await setup();
+    expect(() => assuranceGuard.canActivate(contextFor(controller, handler, { user: at('aal1') }))).toThrow(expect.objectContaining({ code: 'MFA_REQUIRED' }));
+    expect(assuranceGuard.canActivate(contextFor(controller, handler, { user: at('aal2') }))).toBe(true);
+  });
+
+  it('refuses with MFA_REQUIRED when there is no session at all, or one that says nothing of its assurance', async () => {
+    const { assuranceGuard } = await setup();
+    expect(() => assuranceGuard.canActivate(contextFor(FixtureController, 'sensitive'))).toThrow(expect.objectContaining({ code: 'MFA_REQUIRED' }));
+    const refreshPrincipal: SessionPrincipal = { id: randomUUID(), sessionId: randomUUID(), refreshKey: 'key', via: 'body' };
+    expect(() => assuranceGuard.canActivate(contextFor(FixtureController, 'sensitive', { user: refreshPrincipal }))).toThrow(
+      expect.objectContaining({ code: 'MFA_REQUIRED' }),
+    );
   });
 });
 
