@@ -18,6 +18,8 @@ const PAGES = ['GET /verify-email', 'GET /reset-password', 'GET /account-pages.j
 const PUBLIC_ROUTES = [
   'POST /api/v1/auth/register',
   'POST /api/v1/auth/login',
+  // Authenticated by the MFA token of a login challenge, not by an access token.
+  'POST /api/v1/auth/login/mfa',
   'POST /api/v1/auth/refresh',
   'POST /api/v1/auth/logout',
   'POST /api/v1/auth/password/forgot',

@@ -156,20 +156,16 @@ export class MfaService implements OnModuleInit {
    * the account had none.
    */
   async reset(userId: string, client: ClientInfo): Promise<boolean> {
-    let hadFactor = false;
-    await this.sessions
-      .secureAccount(userId, { reason: 'mfa_reset', event: 'mfa_reset', client }, async (manager) => {
-        const account = await this.users.lockInTransaction(userId, manager);
-        if (!account) throw new AppError('NOT_FOUND', 'No such user');
-        hadFactor = account.mfaEnabled || (await manager.getRepository(TotpFactor).existsBy({ userId }));
-        if (!hadFactor) throw new NothingToReset();
-        await this.remove(userId, manager);
-        await this.outbox.queue({ kind: MAIL_KINDS.mfaReset, to: account.email, userId }, manager);
-      })
-      .catch((error: unknown) => {
-        if (!(error instanceof NothingToReset)) throw error;
-      });
-    return hadFactor;
+    await this.users.getById(userId);
+    // A pending enrolment counts: it is a factor on its way in.
+    if (!(await this.factors.existsBy({ userId }))) return false;
+    await this.sessions.secureAccount(userId, { reason: 'mfa_reset', event: 'mfa_reset', client }, async (manager) => {
+      const account = await this.users.lockInTransaction(userId, manager);
+      if (!account) throw new AppError('NOT_FOUND', 'No such user');
+      await this.remove(userId, manager);
+      await this.outbox.queue({ kind: MAIL_KINDS.mfaReset, to: account.email, userId }, manager);
+    });
+    return true;
   }
 
   /** A change of the factor, made as securing the account: every other session ends and mailed tokens are void. */
@@ -203,9 +199,6 @@ export class MfaService implements OnModuleInit {
       .insert(codes.map((code) => ({ userId, codeHash: this.keys.recoveryCodeHash(userId, canonicalRecoveryCode(code)!), usedAt: null, createdAt })));
   }
 }
-
-/** Unwinds a reset's transaction when the account had no second factor: nothing to record or end. */
-class NothingToReset extends Error {}
 
 function alreadyEnabled(): AppError {
   return new AppError('MFA_ALREADY_ENABLED', 'This account already has a second factor: disable it first to enrol a new one');
