@@ -24,6 +24,7 @@ USER node
 EXPOSE 3000
 
 # The tools are compiled too: node dist/cli/generate-keys.js, rotate-keys.js,
-# run-migrations.js, user-roles.js (docker-compose.yml shows how to run them).
+# run-migrations.js, user-roles.js, user-mfa.js (docker-compose.yml shows how
+# to run them).
 
 CMD ["node", "dist/main.js"]

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/app-config';
@@ -14,7 +14,8 @@ import { freePort } from './support/free-port';
 import { ServiceProcess, serviceEnv, sharedKeysDir } from './support/service-process';
 import { startTestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
-import { logIn, registerUser } from './support/users';
+import { enableTotp, expectStatus, queuedMails, recordQueuedMails, totpCode, TOTP_STEP_MS } from './support/totp';
+import { logIn, registerUser, Service } from './support/users';
 
 const ROOT = resolve(__dirname, '..');
 const MIGRATION_FILES = readdirSync(join(ROOT, 'src', 'database', 'migrations')).filter((file) => file.endsWith('.ts'));
@@ -289,6 +290,201 @@ describe('the command-line tools, run from src as in development', () => {
         await testApp.close();
         rmSync(dataDir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('npm run users:mfa', () => {
+    const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+    const BODY = { 'x-token-transport': 'body' };
+
+    /**
+     * A service on the database the command works on. On PostgreSQL an app of
+     * this process keeps running beside the command (it hears of the ended
+     * sessions); the embedded database serves one process, so there the
+     * service stops for the command and starts again on the same DATA_DIR,
+     * as an operator would do it.
+     */
+    interface ServiceBeside {
+      current(): Service;
+      /** The process that holds the embedded database while the service runs. */
+      holder?: number;
+      /** The environment the command runs with: the service's database, data folder and keys. */
+      cliEnv: Record<string, string>;
+      /** Runs `work` on the service's database, as the command opens it (embedded: only while the service is stopped). */
+      onDatabase<T>(work: (db: Pick<DataSource, 'query'>) => Promise<T>): Promise<T>;
+      /** Before the command: stops the embedded database's service. */
+      makeWay(): Promise<void>;
+      /** After the command: starts it again. */
+      resume(): Promise<void>;
+      close(): Promise<void>;
+    }
+
+    async function serviceBeside(): Promise<ServiceBeside> {
+      if (onPostgres) {
+        const testApp = await startTestApp();
+        return {
+          current: () => testApp,
+          cliEnv: {
+            DATABASE_URL: testApp.config.databaseUrl!,
+            DATA_DIR: dirname(dirname(testApp.config.mfa.keyFile)),
+            JWT_KEYS_DIR: testApp.config.jwt.keysDir,
+          },
+          onDatabase: (work) => work(testApp.dataSource),
+          makeWay: async () => undefined,
+          resume: async () => undefined,
+          close: () => testApp.close(),
+        };
+      }
+      const keys = sharedKeysDir();
+      const dataDir = mkdtempSync(join(tmpdir(), 'auth-cli-'));
+      const env = serviceEnv('', keys.dir, { DATA_DIR: dataDir });
+      let service = await ServiceProcess.start(env, await freePort());
+      const cliEnv = { DATA_DIR: dataDir, JWT_KEYS_DIR: keys.dir };
+      return {
+        current: () => service,
+        get holder() {
+          return service.pid;
+        },
+        cliEnv,
+        onDatabase: (work) => withDatabase(cliEnv, work),
+        makeWay: async () => {
+          expect((await service.stop()).code).toBe(0);
+        },
+        resume: async () => {
+          service = await ServiceProcess.start(env, await freePort());
+        },
+        close: async () => {
+          await service.stop();
+          keys.remove();
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+      };
+    }
+
+    it("removes the second factor of a user who enabled TOTP, as an admin's reset does: every session ends, the event and the notice are recorded, and the password alone signs in again", async () => {
+      const beside = await serviceBeside();
+      try {
+        // The session that enabled TOTP, and one started afterwards with password and code: both aal2.
+        const enabling = await logIn(beside.current(), 'body');
+        const { user } = enabling;
+        const { secret } = await enableTotp(enabling.client, user.password, Date.now());
+        const challenge = expectStatus('login', await beside.current().client().post('/api/v1/auth/login', { email: user.email, password: user.password }), 200);
+        expect(challenge.body.mfaRequired).toBe(true);
+        // The next period's code: the confirming code's period counts as used.
+        const second = expectStatus(
+          'login/mfa',
+          await beside
+            .current()
+            .client()
+            .post('/api/v1/auth/login/mfa', { mfaToken: challenge.body.mfaToken, code: totpCode(secret, Date.now() + TOTP_STEP_MS) }, { headers: BODY }),
+          200,
+        );
+        const accessTokens: string[] = [enabling.client.bearer!, second.body.accessToken];
+        const withToken = (accessToken: string) => Object.assign(beside.current().client(), { bearer: accessToken });
+        for (const token of accessTokens) expect((await withToken(token).get('/api/v1/users/me/mfa')).body.totp.enabled).toBe(true);
+        const pending = expectStatus('login', await beside.current().client().post('/api/v1/auth/login', { email: user.email, password: user.password }), 200);
+
+        if (beside.holder !== undefined) {
+          // The embedded database serves one process: a reset beside the running service is refused, and changes nothing.
+          const refused = await npmRun('users:mfa', ['--email', user.email, '--reset'], beside.cliEnv);
+          expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
+          expect(lines(refused.stderr)).toEqual([expect.stringMatching(new RegExp(`in use by process ${beside.holder}.*stop it first`))]);
+          expect((await withToken(accessTokens[0]).get('/api/v1/users/me/mfa')).body.totp.enabled).toBe(true);
+        }
+        await beside.makeWay();
+        const stampBefore = await beside.onDatabase(async (db) => {
+          await recordQueuedMails(db);
+          return (await db.query('SELECT security_stamp FROM users WHERE id = $1', [user.id]))[0].security_stamp as number;
+        });
+
+        const run = await npmRun('users:mfa', ['--email', `  ${user.email.toUpperCase()} `, '--reset'], beside.cliEnv);
+        expect(run).toEqual({ code: 0, stdout: `${user.email}: second factor removed; every session ended\n`, stderr: '' });
+
+        await beside.onDatabase(async (db) => {
+          expect(await db.query('SELECT user_id FROM mfa_totp WHERE user_id = $1', [user.id])).toEqual([]);
+          expect(await db.query('SELECT id FROM mfa_recovery_codes WHERE user_id = $1', [user.id])).toEqual([]);
+          expect(await db.query('SELECT id FROM mfa_challenges WHERE user_id = $1', [user.id])).toEqual([]);
+          const [account] = await db.query('SELECT mfa_enabled, security_stamp FROM users WHERE id = $1', [user.id]);
+          // Mailed links carry the security stamp: a new one voids them.
+          expect(account).toEqual({ mfa_enabled: false, security_stamp: stampBefore + 1 });
+          // Both live sessions, the enabling one included.
+          expect(await db.query('SELECT status, revoked_reason FROM key_store WHERE user_id = $1', [user.id])).toEqual([
+            { status: 'revoked', revoked_reason: 'mfa_reset' },
+            { status: 'revoked', revoked_reason: 'mfa_reset' },
+          ]);
+          expect(await db.query(`SELECT ip, user_agent FROM auth_events WHERE user_id = $1 AND type = 'mfa_reset'`, [user.id])).toEqual([
+            { ip: null, user_agent: 'users:mfa (command line)' },
+          ]);
+          expect(await queuedMails(db, user.id)).toEqual([{ kind: 'mfa_reset', recipient: user.email }]);
+        });
+        await beside.resume();
+
+        for (const token of accessTokens) {
+          await eventually('the ended session to be refused', async () => (await withToken(token).get('/api/v1/users/me')).status === 401);
+          expectError(await withToken(token).get('/api/v1/users/me'), 401, 'SESSION_REVOKED');
+        }
+        // A challenge begun before the reset has nothing left to complete.
+        const late = await beside
+          .current()
+          .client()
+          .post('/api/v1/auth/login/mfa', { mfaToken: pending.body.mfaToken, code: totpCode(secret, Date.now() + TOTP_STEP_MS) }, { headers: BODY });
+        expectError(late, 401, 'MFA_TOKEN_INVALID');
+
+        const again = await logIn(beside.current(), 'body', user);
+        expect(again.login.body).toMatchObject({ accessToken: expect.any(String), user: { email: user.email, mfaEnabled: false } });
+        expect(again.login.body.mfaRequired).toBeUndefined();
+        expect((await again.client.get('/api/v1/users/me/mfa')).body).toEqual({ totp: { enabled: false, createdAt: null }, recoveryCodesRemaining: 0 });
+        const events = (await again.client.get('/api/v1/users/me/events?limit=100')).body.items as Array<{ type: string; userAgent: string | null }>;
+        expect(events.filter((event) => event.type === 'mfa_reset')).toEqual([expect.objectContaining({ userAgent: 'users:mfa (command line)' })]);
+        // Newest first: the reset came after the sign-ins with the second factor, and before this one.
+        expect(events.map((event) => event.type).slice(0, 2)).toEqual(['login_succeeded', 'mfa_reset']);
+      } finally {
+        await beside.close();
+      }
+    }, 180_000);
+
+    it('changes nothing for a user without a second factor, and says so', async () => {
+      const fresh = await freshDatabase();
+      try {
+        expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
+        const annId = await withDatabase(fresh.env, async (db) => {
+          await recordQueuedMails(db);
+          return insertUser(db, 'ann@example.com', 1);
+        });
+        const run = await npmRun('users:mfa', ['--email', 'ann@example.com', '--reset'], fresh.env);
+        expect(run).toEqual({ code: 0, stdout: 'ann@example.com had no second factor; nothing changed\n', stderr: '' });
+        await withDatabase(fresh.env, async (db) => {
+          expect(await db.query('SELECT status FROM key_store WHERE user_id = $1 ORDER BY status', [annId])).toEqual([{ status: 'active' }, { status: 'revoked' }]);
+          expect(await db.query('SELECT type FROM auth_events WHERE user_id = $1', [annId])).toEqual([]);
+          expect(await queuedMails(db, annId)).toEqual([]);
+        });
+      } finally {
+        await fresh.remove();
+      }
+    });
+
+    it('exits 1 with one line naming an unknown email', async () => {
+      const fresh = await freshDatabase();
+      try {
+        expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
+        const run = await npmRun('users:mfa', ['--email', 'Nobody@Example.com', '--reset'], fresh.env);
+        expect(run).toEqual({ code: 1, stdout: '', stderr: 'No user with email nobody@example.com\n' });
+      } finally {
+        await fresh.remove();
+      }
+    });
+
+    it.each([[['--email', 'ann@example.com']], [['--reset']], [[]]])('prints the usage and exits 1 for %j', async (args) => {
+      const run = await npmRun('users:mfa', args, {});
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^Usage: npm run users:mfa -- --email ann@example.com --reset\n/);
+    });
+
+    it('refuses an unknown option with one line and exit code 1', async () => {
+      const run = await npmRun('users:mfa', ['--email', 'ann@example.com', '--disable'], {});
+      expect(run.code).toBe(1);
+      expect(lines(run.stderr)).toEqual([expect.stringMatching(/Unknown option '--disable'/)]);
     });
   });
 });
