@@ -1,7 +1,7 @@
 import { ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
 import { startTestApp, TestApp } from './support/test-app';
-import { enableTotp, expectStatus, queuedMails, recordQueuedMails, TOTP_STEP_MS, totpCode, wrongTotpCode } from './support/totp';
+import { EnabledTotp, enableTotp, expectStatus, queuedMails, recordQueuedMails, TOTP_STEP_MS, totpCode, wrongTotpCode } from './support/totp';
 import { LoggedInClient, logIn, TestUser } from './support/users';
 
 /**
@@ -21,12 +21,10 @@ const BODY = { 'x-token-transport': 'body' };
 const MINUTE_MS = 60_000;
 const LOCK_MS = 15 * MINUTE_MS;
 
-interface Enabled {
+interface Enabled extends EnabledTotp {
   user: TestUser;
   /** The session that enabled TOTP: aal2. */
   session: LoggedInClient;
-  secret: string;
-  confirmCode: string;
 }
 
 interface AuthEventItem {
@@ -52,8 +50,7 @@ describe('the lockout of the second factor', () => {
 
   async function enabledUser(): Promise<Enabled> {
     const session = await logIn(app, 'body');
-    const { secret, confirmCode } = await enableTotp(session.client, session.user.password, now());
-    return { user: session.user, session, secret, confirmCode };
+    return { user: session.user, session, ...(await enableTotp(session.client, session.user.password, now())) };
   }
 
   /** A right code that no earlier request used: the next period's (accepted, and after the confirming code's period). */
@@ -136,6 +133,32 @@ describe('the lockout of the second factor', () => {
     const fresh = app.client();
     fresh.bearer = signedIn.body.accessToken;
     expect((await fresh.get(MFA)).body.totp.enabled).toBe(true);
+  });
+
+  it('counts wrong codes of login/mfa (any token, replays included), disable and regenerate together towards the lockout; a login in between resets nothing, and a recovery code is refused while locked', async () => {
+    const { user, session, secret, recoveryCodes } = await enabledUser();
+    // Away from the confirming code's period: the current period's code is one no request used.
+    app.clock.advance(10 * TOTP_STEP_MS);
+    const ip = '198.51.100.21';
+    const wrong = wrongTotpCode(secret, now());
+
+    // 1-3: one token.
+    const token = await mfaToken(user, ip);
+    for (let attempt = 1; attempt <= 3; attempt++) expectError(await completeLogin(token, wrong, ip), 401, 'MFA_CODE_INVALID');
+    // A right code signs in, which resets nothing; its replay, through another token, is the 4th.
+    const used = totpCode(secret, now());
+    expect((await completeLogin(await mfaToken(user, ip), used, ip)).status).toBe(200);
+    expectError(await completeLogin(await mfaToken(user, ip), used, ip), 401, 'MFA_CODE_INVALID');
+    // 5-7: disabling; 8-10: regenerating the recovery codes, from the aal2 session.
+    for (let attempt = 5; attempt <= 7; attempt++) expectError(await session.client.delete(TOTP_ROUTE, { code: wrong }), 401, 'MFA_CODE_INVALID');
+    for (let attempt = 8; attempt <= 10; attempt++) expectError(await session.client.post(RECOVERY_CODES, { code: wrong }), 401, 'MFA_CODE_INVALID');
+
+    // Locked: the next period's code, and a recovery code in `code`, are refused on the account routes and at login/mfa.
+    expectLocked(await session.client.delete(TOTP_ROUTE, { code: rightCode(secret) }), 900);
+    expectLocked(await session.client.post(RECOVERY_CODES, { code: recoveryCodes[0] }), 900);
+    expectLocked(await completeLogin(await mfaToken(user, ip), rightCode(secret), ip), 900);
+    // Locked, the factor is still there and the session still works.
+    expect((await session.client.get(MFA)).body.totp.enabled).toBe(true);
   });
 
   it('does not lock for wrong codes spread over more than 15 minutes: 9, then 16 minutes later 9 more', async () => {

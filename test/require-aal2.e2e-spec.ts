@@ -68,6 +68,9 @@ describe('@RequireAal2() in a feature module', () => {
       const { client, user } = await logIn(app, transport);
       expectMfaRequired(await client.get(BANK_ACCOUNT));
       const credentials = { bearer: client.bearer, cookies: client.cookieNames().map((name) => [name, client.cookie(name)]) };
+      // An enrolment not yet confirmed is no second factor.
+      expectStatus('enrol', await client.post(`${API}/users/me/mfa/totp`, { password: user.password }), 200);
+      expectMfaRequired(await client.get(BANK_ACCOUNT));
 
       await enableTotp(client, user.password, app.clock.now());
       // Nothing new was issued: the very token that was aal1 a moment ago.
