@@ -15,13 +15,14 @@ function hs256(accessSecret?: string, refreshSecret?: string): Record<string, st
   };
 }
 
-/** What production needs beyond signing keys: a database, a mail server, the base of mailed links and a metrics token. */
+/** What production needs beyond signing keys: a database, a mail server, the base of mailed links, a metrics token and the key of TOTP secrets. */
 const PRODUCTION = {
   NODE_ENV: 'production',
   DATABASE_URL: 'postgres://auth:secret@db:5432/auth',
   SMTP_URL: 'smtp://mail.example.com:587',
   APP_URL: 'https://app.example.com',
   METRICS_TOKEN: SECRET_A,
+  MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
 function refusal(env: Record<string, string>): ConfigError {
@@ -203,6 +204,7 @@ describe('loadConfig', () => {
     ['SMTP_URL', 'reset and verification mails would only be written to a folder'],
     ['APP_URL', 'the links in mails lead there'],
     ['METRICS_TOKEN', 'METRICS_ENABLED=false'],
+    ['MFA_ENCRYPTION_KEY', 'openssl rand -base64 32'],
   ])('refuses NODE_ENV=production without %s, in one line naming it', (variable, why) => {
     const { [variable as keyof typeof PRODUCTION]: _left, ...env } = PRODUCTION;
     const error = refusal(env);

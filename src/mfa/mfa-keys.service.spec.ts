@@ -67,7 +67,7 @@ describe('MfaKeys', () => {
 
 describe('MFA configuration', () => {
   it('needs MFA_ENCRYPTION_KEY in production, with one line that names it and does not show a value', () => {
-    expect(() => readMfaConfig({ NODE_ENV: 'production' })).toThrow(/^MFA_ENCRYPTION_KEY is required in production[^\n]*$/);
+    expect(() => readMfaConfig({ NODE_ENV: 'production' })).toThrow(/^MFA_ENCRYPTION_KEY is required when NODE_ENV=production[^\n]*$/);
     expect(readMfaConfig({ NODE_ENV: 'production', MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64') }).mfa.encryptionKey).toHaveLength(32);
   });
 

@@ -25,7 +25,7 @@ class MfaEnvironment {
 export function readMfaConfig(env: Env) {
   const vars = readEnvironment(MfaEnvironment, env);
   if (isProduction(env) && !vars.MFA_ENCRYPTION_KEY) {
-    throw new ConfigError(`MFA_ENCRYPTION_KEY is required in production (it encrypts TOTP secrets); ${KEY_HINT}`);
+    throw new ConfigError(`MFA_ENCRYPTION_KEY is required when NODE_ENV=production: it encrypts TOTP secrets; ${KEY_HINT}`);
   }
   return {
     mfa: {

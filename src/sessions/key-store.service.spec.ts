@@ -117,7 +117,15 @@ describe('KeyStoreService', () => {
       const { id, userId, keys } = await start();
       const rotated = pair(await keyStore.rotate(id, userId, keys.refreshKey));
       const stored = await row(id);
-      expect(rotated.session).toEqual({ id, userId, generation: 2, expiresAt: stored.expires_at, maxExpiresAt: stored.max_expires_at });
+      expect(rotated.session).toEqual({
+        id,
+        userId,
+        generation: 2,
+        expiresAt: stored.expires_at,
+        maxExpiresAt: stored.max_expires_at,
+        aal: stored.aal,
+        amr: stored.amr,
+      });
     });
 
     it('hands the previous refresh key, within the grace window, exactly the keys the rotation produced', async () => {

@@ -158,6 +158,8 @@ describe('TokenService', () => {
       sid: input.sid,
       prm: input.prm,
       roles: input.roles,
+      aal: input.aal,
+      amr: input.amr,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
       iat: now(),
       exp: now() + ctx.config.accessTokenTtlSeconds,
