@@ -9,7 +9,7 @@ import { ConnectivityModule } from '../database/connectivity/connectivity.module
 import { MetricsModule } from '../metrics/metrics.module';
 import { dataSourceOptions } from '../database/data-source-options';
 import { User } from '../users';
-import { KeyStore } from './key-store.entity';
+import { AssuranceLevel, AuthMethod, KeyStore } from './key-store.entity';
 import { KeyStoreService, RotatedSession, RotationResult } from './key-store.service';
 import { KeyPair, newRandomKey } from './session-keys';
 
@@ -25,6 +25,8 @@ interface KeyStoreRow {
   revoked_reason: string | null;
   expires_at: Date;
   max_expires_at: Date;
+  aal: AssuranceLevel;
+  amr: AuthMethod[];
 }
 
 /** KeyStoreService on a fresh in-memory database; `env` overrides configuration as API.md names it. */
