@@ -8,6 +8,23 @@ interface SentRequest {
   body?: unknown;
 }
 
+/** A fetch that records every request (with its JSON body) and answers what `answer` says for its path. */
+function recordingFetch(answer: (path: string) => Response): { sent: SentRequest[]; fakeFetch: typeof fetch } {
+  const sent: SentRequest[] = [];
+  const fakeFetch = (async (input: string | URL, init: RequestInit = {}) => {
+    const path = String(input).slice(BASE.length);
+    sent.push({
+      method: init.method ?? 'GET',
+      path,
+      headers: new Headers(init.headers),
+      credentials: init.credentials,
+      body: init.body === undefined ? undefined : JSON.parse(init.body as string),
+    });
+    return answer(path);
+  }) as typeof fetch;
+  return { sent, fakeFetch };
+}
+
 const BASE = 'https://auth.example.test';
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -143,18 +160,7 @@ describe('AuthClient', () => {
   describe('account recovery and email verification', () => {
     /** A fake service whose login answers a session and every other request `answer()`. */
     function answering(answer: () => Response) {
-      const sent: SentRequest[] = [];
-      const fakeFetch = (async (input: string | URL, init: RequestInit = {}) => {
-        const path = String(input).slice(BASE.length);
-        sent.push({
-          method: init.method ?? 'GET',
-          path,
-          headers: new Headers(init.headers),
-          credentials: init.credentials,
-          body: init.body === undefined ? undefined : JSON.parse(init.body as string),
-        });
-        return path === '/api/v1/auth/login' ? json(200, session('csrf-1')) : answer();
-      }) as typeof fetch;
+      const { sent, fakeFetch } = recordingFetch((path) => (path === '/api/v1/auth/login' ? json(200, session('csrf-1')) : answer()));
       return { client: new AuthClient({ baseUrl: BASE, fetch: fakeFetch }), sent };
     }
     const accepted = () => json(202, { message: 'accepted' });
@@ -230,20 +236,11 @@ describe('AuthClient', () => {
      * POST /auth/login/mfa answers `mfa()` (a session by default) and every other request `other()`.
      */
     function mfaService(answers: { login?: () => Response; mfa?: () => Response; other?: () => Response } = {}) {
-      const sent: SentRequest[] = [];
-      const fakeFetch = (async (input: string | URL, init: RequestInit = {}) => {
-        const path = String(input).slice(BASE.length);
-        sent.push({
-          method: init.method ?? 'GET',
-          path,
-          headers: new Headers(init.headers),
-          credentials: init.credentials,
-          body: init.body === undefined ? undefined : JSON.parse(init.body as string),
-        });
+      const { sent, fakeFetch } = recordingFetch((path) => {
         if (path === '/api/v1/auth/login') return (answers.login ?? (() => json(200, challenge)))();
         if (path === '/api/v1/auth/login/mfa') return (answers.mfa ?? (() => json(200, session('csrf-mfa'))))();
         return (answers.other ?? (() => json(200, { path })))();
-      }) as typeof fetch;
+      });
       return {
         client: new AuthClient({ baseUrl: BASE, fetch: fakeFetch }),
         sent,
