@@ -3,13 +3,12 @@ import { Interval } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThan, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import { CLEANUP_INTERVAL_MS, cleanUp } from '../database/hourly-cleanup';
 import { hashKey, newRandomKey } from '../sessions';
 import { AccountToken, AccountTokenKind } from './account-token.entity';
 
 /** How long a reset in progress holds its token: past this (its instance died), the token is free again. */
 const CLAIM_SECONDS = 30;
-
-const HOUR_MS = 60 * 60 * 1000;
 
 /** A token taken out of the table: what it was issued for. */
 export type UsedToken = Pick<AccountToken, 'userId' | 'kind' | 'email' | 'securityStamp' | 'expiresAt'>;
@@ -97,14 +96,11 @@ export class AccountTokens {
   }
 
   /** Removes tokens past their expiry, used or not, so that the table does not grow without bound. */
-  @Interval(HOUR_MS)
-  async deleteExpired(): Promise<number> {
-    try {
+  @Interval(CLEANUP_INTERVAL_MS)
+  deleteExpired(): Promise<number> {
+    return cleanUp(this.logger, 'Expired-token', async () => {
       const result = await this.tokens.delete({ expiresAt: LessThan(new Date(this.clock.now())) });
       return result.affected ?? 0;
-    } catch (error) {
-      this.logger.warn(`Expired-token clean-up failed; next try in an hour: ${(error as Error).message}`);
-      return 0;
-    }
+    });
   }
 }

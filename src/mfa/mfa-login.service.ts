@@ -6,6 +6,7 @@ import { EntityManager, LessThan, Repository } from 'typeorm';
 import type { AuthMethod, ClientInfo } from '../common/authenticated-user';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
+import { CLEANUP_INTERVAL_MS, cleanUp } from '../database/hourly-cleanup';
 import { hashKey, newRandomKey } from '../sessions';
 import { MfaChallenge } from './mfa-challenge.entity';
 import { SecondFactorService } from './second-factor.service';
@@ -23,7 +24,6 @@ export type MfaProof = { code: string } | { recoveryCode: string };
 
 export const MFA_TOKEN_TTL_SECONDS = 300;
 const WRONG_CODES_PER_TOKEN = 5;
-const HOUR_MS = 60 * 60_000;
 
 /**
  * The challenge between a first factor and a session: the MFA token (random,
@@ -92,15 +92,12 @@ export class MfaLogin {
   }
 
   /** Removes challenges past their expiry, so that the table does not grow without bound. */
-  @Interval(HOUR_MS)
-  async deleteExpired(): Promise<number> {
-    try {
+  @Interval(CLEANUP_INTERVAL_MS)
+  deleteExpired(): Promise<number> {
+    return cleanUp(this.logger, 'Expired MFA challenge', async () => {
       const result = await this.challenges.delete({ expiresAt: LessThan(new Date(this.clock.now())) });
       return result.affected ?? 0;
-    } catch (error) {
-      this.logger.warn(`Expired MFA challenge clean-up failed; next try in an hour: ${(error as Error).message}`);
-      return 0;
-    }
+    });
   }
 
   private isLive(challenge: MfaChallenge): boolean {

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
+import { CLEANUP_INTERVAL_MS, cleanUp } from '../database/hourly-cleanup';
 import { KeyStoreService } from './key-store.service';
-
-const HOUR_MS = 60 * 60 * 1000;
 
 /** Removes sessions past their idle or absolute lifetime, so that the KeyStore does not grow without bound. */
 @Injectable()
@@ -11,15 +10,12 @@ export class SessionCleanup {
 
   constructor(private readonly keyStore: KeyStoreService) {}
 
-  @Interval(HOUR_MS)
-  async purgeExpiredSessions(): Promise<number> {
-    try {
+  @Interval(CLEANUP_INTERVAL_MS)
+  purgeExpiredSessions(): Promise<number> {
+    return cleanUp(this.logger, 'Expired-session', async () => {
       const removed = await this.keyStore.deleteExpired();
       if (removed > 0) this.logger.log(`Removed ${removed} expired sessions`);
       return removed;
-    } catch (error) {
-      this.logger.warn(`Expired-session clean-up failed; next try in an hour: ${(error as Error).message}`);
-      return 0;
-    }
+    });
   }
 }
