@@ -6,6 +6,7 @@ import { DatabaseConfig, readDatabaseConfig } from './database/database.config';
 import { MailConfig, readMailConfig } from './mail/mail.config';
 import { MetricsConfig, readMetricsConfig } from './metrics/metrics.config';
 import { readMfaConfig } from './mfa/mfa.config';
+import { readPasskeysConfig } from './passkeys/passkeys.config';
 import { RateLimitConfig, readRateLimitConfig } from './rate-limit/rate-limit.config';
 import { readRedisConfig, RedisConfig } from './redis/redis.config';
 import { readSessionsConfig, SessionsConfig } from './sessions/sessions.config';
@@ -33,7 +34,8 @@ export type AppConfig = ServerConfig &
   UsersConfig &
   MailConfig &
   MetricsConfig &
-  ReturnType<typeof readMfaConfig>;
+  ReturnType<typeof readMfaConfig> &
+  ReturnType<typeof readPasskeysConfig>;
 
 /** Reads and validates the whole configuration from `env`, as the modules would at boot. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -50,5 +52,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...readMailConfig(env),
     ...readMetricsConfig(env),
     ...readMfaConfig(env),
+    ...readPasskeysConfig(env),
   };
 }

@@ -22,6 +22,7 @@ import { redisConfig } from './redis/redis.config';
 import { RedisModule } from './redis/redis.module';
 import { mailConfig } from './mail/mail.config';
 import { mfaConfig } from './mfa';
+import { passkeysConfig } from './passkeys';
 import { rateLimitConfig } from './rate-limit';
 import { SecurityEventsModule } from './security-events';
 import { sessionsConfig, SessionsModule } from './sessions';
@@ -67,6 +68,7 @@ export class AppModule {
             authConfig,
             recoveryConfig,
             mfaConfig,
+            passkeysConfig,
           ],
         }),
         // `auth.session.*` and the like work in @OnEvent.

@@ -12,14 +12,17 @@ interface Route {
   isPublic: boolean;
 }
 
-/** The pages the mailed links open (outside production): for people, not in the OpenAPI document. */
-const PAGES = ['GET /verify-email', 'GET /reset-password', 'GET /account-pages.js'];
+/** The pages outside production (where the mailed links lead, and the account page): for people, not in the OpenAPI document. */
+const PAGES = ['GET /verify-email', 'GET /reset-password', 'GET /account-pages.js', 'GET /account', 'GET /account.js'];
 
 const PUBLIC_ROUTES = [
   'POST /api/v1/auth/register',
   'POST /api/v1/auth/login',
   // Authenticated by the MFA token of a login challenge, not by an access token.
   'POST /api/v1/auth/login/mfa',
+  // A passkey sign-in: discoverable options, then the signed answer.
+  'POST /api/v1/auth/passkey/options',
+  'POST /api/v1/auth/passkey/login',
   'POST /api/v1/auth/refresh',
   'POST /api/v1/auth/logout',
   'POST /api/v1/auth/password/forgot',

@@ -15,7 +15,6 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
 import { Clock } from '../common/clock';
-import { AppError } from '../common/error-code';
 import { UserResponseDto } from '../users';
 import { AuthService, isChallenge } from './auth.service';
 import { IssuedSession } from './issued-session';
@@ -27,6 +26,7 @@ import { Public } from '../common/decorators/public.decorator';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { SessionResponseDto } from './dto/session-response.dto';
+import { loginTransport, sessionResponse } from './session-response';
 import { csrfHeader, CsrfGuard } from './guards/csrf.guard';
 import { JwtRefreshGuard } from './guards/jwt-refresh.guard';
 import { OptionalSessionGuard } from './guards/optional-session.guard';
@@ -156,16 +156,6 @@ export class AuthController {
   }
 
   private sessionResponse(issued: IssuedSession, transport: TokenTransport, reply: FastifyReply): SessionResponseDto {
-    if (transport === 'cookie') this.cookies.set(reply, issued);
-    return SessionResponseDto.from(issued, transport, this.clock.now());
+    return sessionResponse(issued, transport, reply, this.cookies, this.clock.now());
   }
-}
-
-function loginTransport(header: string | undefined): TokenTransport {
-  const value = header?.trim().toLowerCase();
-  if (value === undefined || value === '' || value === 'cookie') return 'cookie';
-  if (value === 'body') return 'body';
-  throw new AppError('VALIDATION_FAILED', 'X-Token-Transport must be "body" or "cookie"', {
-    details: [{ field: 'X-Token-Transport', messages: ['must be "body" or "cookie"'] }],
-  });
 }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MailModule } from '../mail';
 import { MfaModule } from '../mfa';
+import { PasskeysModule } from '../passkeys';
 import { RateLimitModule } from '../rate-limit';
 import { SecurityEventsModule } from '../security-events';
 import { SessionsModule } from '../sessions';
@@ -9,6 +10,7 @@ import { TokensModule } from '../tokens';
 import { UsersModule } from '../users';
 import { AccessTokenVerifier } from './access-token-verifier.service';
 import { AuthController } from './auth.controller';
+import { PasskeyLoginController } from './passkey-login.controller';
 import { AuthService } from './auth.service';
 import { AssuranceGuard } from './guards/assurance.guard';
 import { CsrfGuard } from './guards/csrf.guard';
@@ -24,8 +26,8 @@ import { SessionStarter } from './session-starter.service';
  */
 @Global()
 @Module({
-  imports: [UsersModule, SessionsModule, TokensModule, SecurityEventsModule, RateLimitModule, MailModule, MfaModule],
-  controllers: [AuthController],
+  imports: [UsersModule, SessionsModule, TokensModule, SecurityEventsModule, RateLimitModule, MailModule, MfaModule, PasskeysModule],
+  controllers: [AuthController, PasskeyLoginController],
   providers: [
     AuthService,
     SessionStarter,

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { DataSource } from 'typeorm';
 import { AuthenticatedUser, ClientInfo } from '../common/authenticated-user';
 import { AppError } from '../common/error-code';
 import { MAIL_KINDS, MailOutbox } from '../mail';
 import { Metrics } from '../metrics/metrics.service';
 import { MfaChallengeIssued, MfaLogin, MfaProof } from '../mfa';
+import { PasskeySignIn } from '../passkeys';
 import { AuthEventsService } from '../security-events';
 import { AUTH_EVENTS, KeyStoreService, SessionEndings, SessionsService, UserRegisteredEvent } from '../sessions';
 import { RefreshPrincipal, TokenService } from '../tokens';
@@ -37,6 +39,7 @@ export class AuthService {
     private readonly endings: SessionEndings,
     private readonly outbox: MailOutbox,
     private readonly mfaLogin: MfaLogin,
+    private readonly passkeys: PasskeySignIn,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {}
 
@@ -61,12 +64,15 @@ export class AuthService {
       this.metrics.logins.inc({ outcome: 'failed' });
       throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
     }
-    if (this.config.requireVerifiedEmail && !check.user.emailVerified) {
-      this.recordFailedLogin(check.user.id, client);
-      this.metrics.logins.inc({ outcome: 'unverified' });
-      throw new AppError('EMAIL_NOT_VERIFIED', UNVERIFIED);
-    }
+    this.assertVerifiedIfRequired(check.user, client);
     return this.starter.start(check.user, { amr: ['pwd'] }, client);
+  }
+
+  /** A session (`aal2` when the authenticator verified its user), or the challenge of an account with a second factor. */
+  async loginWithPasskey(challengeId: string, response: AuthenticationResponseJSON, client: ClientInfo): Promise<IssuedSession | MfaChallengeIssued> {
+    const { user, amr } = await this.passkeys.verify(challengeId, response, client);
+    this.assertVerifiedIfRequired(user, client);
+    return this.starter.start(user, { amr }, client);
   }
 
   /** The second step of a sign-in with a second factor: the session, at `aal2`. */
@@ -117,6 +123,13 @@ export class AuthService {
   /** Ends every session of the user and, since it secures the account, voids every mailed token and pending change of address. */
   async logoutAll(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
     await this.sessions.secureAccount(user.id, { reason: 'logout_all', event: 'logout_all', client, sessionId: user.sessionId });
+  }
+
+  private assertVerifiedIfRequired(user: User, client: ClientInfo): void {
+    if (!this.config.requireVerifiedEmail || user.emailVerified) return;
+    this.recordFailedLogin(user.id, client);
+    this.metrics.logins.inc({ outcome: 'unverified' });
+    throw new AppError('EMAIL_NOT_VERIFIED', UNVERIFIED);
   }
 
   /**

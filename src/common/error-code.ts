@@ -19,9 +19,13 @@ export const ERROR_STATUS = {
   MFA_TOKEN_INVALID: HttpStatus.UNAUTHORIZED,
   /** A wrong, replayed or used TOTP or recovery code. */
   MFA_CODE_INVALID: HttpStatus.UNAUTHORIZED,
+  /** A passkey sign-in that does not verify (unknown credential, signature, origin, RP ID or challenge); a registration that does not is 400 with this code. */
+  PASSKEY_INVALID: HttpStatus.UNAUTHORIZED,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   EMAIL_TAKEN: HttpStatus.CONFLICT,
   MFA_ALREADY_ENABLED: HttpStatus.CONFLICT,
+  /** Removing the account's last way in (its password, passkeys and linked identities). */
+  LAST_SIGN_IN_METHOD: HttpStatus.CONFLICT,
   /** Headers and body not fully received within REQUEST_TIMEOUT (answered by the HTTP layer, which then closes the connection). */
   REQUEST_TIMEOUT: HttpStatus.REQUEST_TIMEOUT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,

@@ -14,6 +14,8 @@ export const MAIL_KINDS = {
   mfaReset: 'mfa_reset',
   recoveryCodeUsed: 'recovery_code_used',
   recoveryCodesRegenerated: 'recovery_codes_regenerated',
+  passkeyAdded: 'passkey_added',
+  passkeyRemoved: 'passkey_removed',
 } as const;
 
 export type MailKind = (typeof MAIL_KINDS)[keyof typeof MAIL_KINDS];

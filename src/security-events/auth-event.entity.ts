@@ -23,6 +23,9 @@ export const AUTH_EVENT_TYPES = [
   'mfa_reset',
   'recovery_code_used',
   'recovery_codes_regenerated',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_clone_suspected',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

@@ -12,6 +12,7 @@ import { readUsersConfig, usersConfig } from '../../src/users/users.config';
 import { mailConfig, readMailConfig } from '../../src/mail/mail.config';
 import { readRecoveryConfig, recoveryConfig } from '../../src/account/recovery.config';
 import { mfaConfig, readMfaConfig } from '../../src/mfa/mfa.config';
+import { passkeysConfig, readPasskeysConfig } from '../../src/passkeys/passkeys.config';
 
 /**
  * For unit tests that build a few providers without the whole app: every
@@ -35,6 +36,7 @@ export class TestConfigModule {
       { provide: mailConfig.KEY, useValue: readMailConfig(env) },
       { provide: metricsConfig.KEY, useValue: readMetricsConfig(env) },
       { provide: mfaConfig.KEY, useValue: readMfaConfig(env).mfa },
+      { provide: passkeysConfig.KEY, useValue: readPasskeysConfig(env).passkeys },
     ];
     return { module: TestConfigModule, providers, exports: providers.map((provider) => provider.provide) };
   }
