@@ -1,4 +1,4 @@
-import { AuthClient, AuthError } from './auth-client';
+import { AuthClient, AuthError, PasskeyError, WebAuthnApi } from './auth-client';
 
 interface SentRequest {
   method: string;
@@ -6,6 +6,7 @@ interface SentRequest {
   headers: Headers;
   credentials?: string;
   body?: unknown;
+  signal?: AbortSignal;
 }
 
 /** A fetch that records every request (with its JSON body) and answers what `answer` says for its path. */
@@ -19,6 +20,7 @@ function recordingFetch(answer: (path: string) => Response): { sent: SentRequest
       headers: new Headers(init.headers),
       credentials: init.credentials,
       body: init.body === undefined ? undefined : JSON.parse(init.body as string),
+      signal: init.signal ?? undefined,
     });
     return answer(path);
   }) as typeof fetch;
@@ -399,6 +401,289 @@ describe('AuthClient', () => {
       await expect(client.disableTotp('123456')).rejects.toMatchObject({ status: 403, code: 'MFA_REQUIRED' });
       expect(sent.map((request) => request.path)).toEqual(['/api/v1/auth/login', '/api/v1/users/me/mfa/totp', '/api/v1/auth/refresh', '/api/v1/users/me/mfa/totp']);
       expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-2');
+    });
+  });
+  describe('passkeys', () => {
+    const creationOptions = {
+      rp: { id: 'auth.example.test', name: 'Auth service' },
+      user: { id: 'dXNlci1oYW5kbGU', name: 'a@b.c', displayName: 'a@b.c' },
+      challenge: 'cmVnaXN0cmF0aW9u',
+      pubKeyCredParams: [
+        { type: 'public-key', alg: -7 },
+        { type: 'public-key', alg: -257 },
+      ],
+      authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
+    };
+    const requestOptions = { challenge: 'c2lnbi1pbg', rpId: 'auth.example.test', allowCredentials: [], userVerification: 'preferred' };
+    const attestation = { id: 'Y3JlZA', rawId: 'Y3JlZA', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'o2Nm' } };
+    const assertion = { id: 'Y3JlZA', rawId: 'Y3JlZA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'YXV0aA', signature: 'c2ln' } };
+    const passkey = { id: '6f1c0d1e-0000-4000-8000-000000000001', name: 'Laptop', createdAt: '2026-01-01T00:00:00.000Z', lastUsedAt: null, backedUp: false };
+    const mfaChallenge = { mfaRequired: true, mfaToken: 'mfa-token-1', methods: ['totp', 'recovery_code'], expiresIn: 300 };
+
+    /** A fake service: each path answers as `answers` says, else as a service with the account's passkeys would. */
+    function passkeyService(answers: Record<string, () => Response> = {}) {
+      const defaults: Record<string, () => Response> = {
+        '/api/v1/auth/login': () => json(200, session('csrf-1')),
+        '/api/v1/auth/refresh': () => json(200, session('csrf-2')),
+        '/api/v1/auth/login/mfa': () => json(200, session('csrf-mfa')),
+        '/api/v1/auth/passkey/options': () => json(200, { challengeId: 'challenge-1', options: requestOptions }),
+        '/api/v1/auth/passkey/login': () => json(200, session('csrf-passkey')),
+        '/api/v1/users/me/passkeys/options': () => json(200, creationOptions),
+        '/api/v1/users/me/passkeys': () => json(201, passkey),
+      };
+      return recordingFetch((path) => (answers[path] ?? defaults[path] ?? (() => json(200, { path })))());
+    }
+
+    /** A fake browser: `parse*FromJSON` wrap the JSON they get, and `credentials` answer credentials whose toJSON() is `attestation` or `assertion`, or what `prompt` says. */
+    function fakeBrowser(prompt: { create?: () => Promise<unknown>; get?: () => Promise<unknown> } = {}) {
+      const prompts: Array<{ method: string; publicKey?: unknown; signal?: AbortSignal }> = [];
+      const webAuthn: WebAuthnApi = {
+        PublicKeyCredential: {
+          parseCreationOptionsFromJSON: (options) => ({ parsedCreationOptions: options }),
+          parseRequestOptionsFromJSON: (options) => ({ parsedRequestOptions: options }),
+        },
+        credentials: {
+          create: (options) => {
+            prompts.push({ method: 'create', ...options });
+            return (prompt.create ?? (async () => ({ toJSON: () => attestation })))();
+          },
+          get: (options) => {
+            prompts.push({ method: 'get', ...options });
+            return (prompt.get ?? (async () => ({ toJSON: () => assertion })))();
+          },
+        },
+      };
+      return { webAuthn, prompts };
+    }
+
+    function setupPasskeys(options: { answers?: Record<string, () => Response>; prompt?: Parameters<typeof fakeBrowser>[0]; webAuthn?: WebAuthnApi } = {}) {
+      const { sent, fakeFetch } = passkeyService(options.answers);
+      const browser = fakeBrowser(options.prompt);
+      const client = new AuthClient({ baseUrl: BASE, fetch: fakeFetch, webAuthn: options.webAuthn ?? browser.webAuthn });
+      return { client, sent, prompts: browser.prompts, paths: () => sent.map((request) => `${request.method} ${request.path}`) };
+    }
+
+    const cancelled = () => Promise.reject(new DOMException('The operation either timed out or was not allowed.', 'NotAllowedError'));
+
+    it('registerPasskey POSTs the password for options, creates the credential from them, and POSTs its JSON with the name, with X-CSRF-Token', async () => {
+      const { client, sent, prompts } = setupPasskeys();
+      await client.login('a@b.c', 'pw');
+      await expect(client.registerPasskey('pw', 'Laptop')).resolves.toEqual(passkey);
+      expect(sent.slice(1)).toEqual([
+        { method: 'POST', path: '/api/v1/users/me/passkeys/options', headers: expect.any(Headers), credentials: 'include', body: { password: 'pw' } },
+        { method: 'POST', path: '/api/v1/users/me/passkeys', headers: expect.any(Headers), credentials: 'include', body: { response: attestation, name: 'Laptop' } },
+      ]);
+      expect(sent.slice(1).map((request) => request.headers.get('x-csrf-token'))).toEqual(['csrf-1', 'csrf-1']);
+      expect(prompts).toEqual([{ method: 'create', publicKey: { parsedCreationOptions: creationOptions } }]);
+    });
+
+    it('registerPasskey without a name sends none (the service names it)', async () => {
+      const { client, sent } = setupPasskeys();
+      await client.login('a@b.c', 'pw');
+      await client.registerPasskey('pw');
+      expect(sent.at(-1)?.body).toEqual({ response: attestation });
+    });
+
+    it('registerPasskey refreshes once and retries the registration when the access token expired during the prompt', async () => {
+      const answers = [error(401, 'TOKEN_EXPIRED'), json(201, passkey)];
+      const { client, sent, prompts, paths } = setupPasskeys({ answers: { '/api/v1/users/me/passkeys': () => answers.shift()! } });
+      await client.login('a@b.c', 'pw');
+      await expect(client.registerPasskey('pw', 'Laptop')).resolves.toEqual(passkey);
+      expect(paths()).toEqual([
+        'POST /api/v1/auth/login',
+        'POST /api/v1/users/me/passkeys/options',
+        'POST /api/v1/users/me/passkeys',
+        'POST /api/v1/auth/refresh',
+        'POST /api/v1/users/me/passkeys',
+      ]);
+      expect(sent.at(-1)).toMatchObject({ body: { response: attestation, name: 'Laptop' } });
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-2');
+      expect(prompts).toHaveLength(1);
+    });
+
+    it('loginWithPasskey POSTs for options, gets the credential with them, POSTs the challengeId with its JSON, and keeps the session as login does', async () => {
+      const { client, sent, prompts } = setupPasskeys();
+      await expect(client.loginWithPasskey()).resolves.toEqual(session('csrf-passkey'));
+      expect(sent).toEqual([
+        { method: 'POST', path: '/api/v1/auth/passkey/options', headers: expect.any(Headers), credentials: 'include', body: {} },
+        {
+          method: 'POST',
+          path: '/api/v1/auth/passkey/login',
+          headers: expect.any(Headers),
+          credentials: 'include',
+          body: { challengeId: 'challenge-1', response: assertion },
+        },
+      ]);
+      expect(prompts).toEqual([{ method: 'get', publicKey: { parsedRequestOptions: requestOptions } }]);
+      for (const request of sent) expect(request.headers.has('x-token-transport')).toBe(false);
+      await client.request('/api/v1/users/me', { method: 'PATCH', body: '{}' });
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-passkey');
+    });
+
+    it('loginWithPasskey resolves to the MFA challenge (a passkey without user verification, TOTP enabled), which completeMfa finishes', async () => {
+      const { client, sent } = setupPasskeys({ answers: { '/api/v1/auth/passkey/login': () => json(200, mfaChallenge) } });
+      await expect(client.loginWithPasskey()).resolves.toEqual({ mfaRequired: true, methods: ['totp', 'recovery_code'], expiresIn: 300 });
+      await expect(client.completeMfa('123456')).resolves.toEqual(session('csrf-mfa'));
+      expect(sent.at(-1)).toEqual({
+        method: 'POST',
+        path: '/api/v1/auth/login/mfa',
+        headers: expect.any(Headers),
+        credentials: 'include',
+        body: { mfaToken: 'mfa-token-1', code: '123456' },
+      });
+    });
+
+    it('loginWithPasskey drops the challenge of an earlier password login', async () => {
+      const { client } = setupPasskeys({
+        answers: { '/api/v1/auth/login': () => json(200, mfaChallenge), '/api/v1/auth/passkey/login': () => error(401, 'PASSKEY_INVALID') },
+      });
+      await client.login('a@b.c', 'pw');
+      await expect(client.loginWithPasskey()).rejects.toBeInstanceOf(AuthError);
+      await expect(client.completeMfa('123456')).rejects.toThrow(/no second-factor challenge is pending/);
+    });
+
+    it('loginWithPasskey rejects 401 PASSKEY_INVALID as an AuthError and keeps no session', async () => {
+      const { client, sent } = setupPasskeys({ answers: { '/api/v1/auth/passkey/login': () => error(401, 'PASSKEY_INVALID') } });
+      await expect(client.loginWithPasskey()).rejects.toMatchObject({ name: 'AuthError', status: 401, code: 'PASSKEY_INVALID' });
+      await client.request('/api/v1/users/me', { method: 'PATCH', body: '{}' });
+      expect(sent.at(-1)?.headers.has('x-csrf-token')).toBe(false);
+    });
+
+    it('loginWithPasskey passes its AbortSignal to both requests and to the prompt', async () => {
+      const { client, sent, prompts } = setupPasskeys();
+      const { signal } = new AbortController();
+      await client.loginWithPasskey({ signal });
+      expect(sent.map((request) => request.signal)).toEqual([signal, signal]);
+      expect(prompts[0].signal).toBe(signal);
+    });
+
+    it('an abort during the prompt rejects with the reason of the signal, not a PasskeyError, and sends no sign-in', async () => {
+      const controller = new AbortController();
+      const reason = new Error('the user chose the password form');
+      const { client, paths } = setupPasskeys({
+        prompt: {
+          get: () => {
+            controller.abort(reason);
+            return Promise.reject(reason);
+          },
+        },
+      });
+      await expect(client.loginWithPasskey({ signal: controller.signal })).rejects.toBe(reason);
+      expect(paths()).toEqual(['POST /api/v1/auth/passkey/options']);
+    });
+
+    it.each([
+      ['registerPasskey', (client: AuthClient) => client.registerPasskey('pw', 'Laptop'), 'POST /api/v1/users/me/passkeys/options'],
+      ['loginWithPasskey', (client: AuthClient) => client.loginWithPasskey(), 'POST /api/v1/auth/passkey/options'],
+    ])(
+      '%s rejects with a PasskeyError "cancelled", not an AuthError, when the user closes the prompt (NotAllowedError), and sends nothing more',
+      async (_name, call, optionsRequest) => {
+        const { client, paths } = setupPasskeys({ prompt: { create: cancelled, get: cancelled } });
+        const failure = await call(client).catch((reason: unknown) => reason);
+        expect(failure).toBeInstanceOf(PasskeyError);
+        expect(failure).not.toBeInstanceOf(AuthError);
+        expect(failure).toMatchObject({ name: 'PasskeyError', reason: 'cancelled', cause: expect.objectContaining({ name: 'NotAllowedError' }) });
+        expect(paths()).toEqual([optionsRequest]);
+      },
+    );
+
+    it('registerPasskey on an authenticator that already holds a passkey of the account rejects with a PasskeyError "exists" (InvalidStateError)', async () => {
+      const { client } = setupPasskeys({
+        prompt: {
+          create: () =>
+            Promise.reject(
+              new DOMException(
+                'The user attempted to register an authenticator that contains one of the credentials already registered with the relying party.',
+                'InvalidStateError',
+              ),
+            ),
+        },
+      });
+      await expect(client.registerPasskey('pw')).rejects.toMatchObject({ name: 'PasskeyError', reason: 'exists' });
+    });
+
+    const withoutJsonMethods: WebAuthnApi = { credentials: fakeBrowser().webAuthn.credentials, PublicKeyCredential: {} as WebAuthnApi['PublicKeyCredential'] };
+    it.each([
+      [
+        'registerPasskey',
+        'there is no WebAuthn (as in Node)',
+        undefined,
+        /Chromium 129\+, Firefox 119\+ or Safari 18\.4\+ .*in a secure context/,
+        (client: AuthClient) => client.registerPasskey('pw'),
+      ],
+      [
+        'loginWithPasskey',
+        'there is no WebAuthn (as in Node)',
+        undefined,
+        /Chromium 129\+, Firefox 119\+ or Safari 18\.4\+ .*in a secure context/,
+        (client: AuthClient) => client.loginWithPasskey(),
+      ],
+      [
+        'registerPasskey',
+        'PublicKeyCredential lacks the Level 3 JSON methods',
+        withoutJsonMethods,
+        /Chromium 129\+, Firefox 119\+ or Safari 18\.4\+/,
+        (client: AuthClient) => client.registerPasskey('pw'),
+      ],
+      [
+        'loginWithPasskey',
+        'PublicKeyCredential lacks the Level 3 JSON methods',
+        withoutJsonMethods,
+        /Chromium 129\+, Firefox 119\+ or Safari 18\.4\+/,
+        (client: AuthClient) => client.loginWithPasskey(),
+      ],
+    ])('%s where %s rejects with a PasskeyError "unsupported" that says what is needed, and sends nothing', async (_name, _browser, webAuthn, message, call) => {
+      const { sent, fakeFetch } = passkeyService();
+      const client = new AuthClient({ baseUrl: BASE, fetch: fakeFetch, ...(webAuthn ? { webAuthn } : {}) });
+      await expect(call(client)).rejects.toMatchObject({ name: 'PasskeyError', reason: 'unsupported', message: expect.stringMatching(message) });
+      expect(sent).toEqual([]);
+    });
+
+    it('registerPasskey rejects with a PasskeyError "unsupported" for a credential without toJSON(), and does not POST it', async () => {
+      const { client, paths } = setupPasskeys({ prompt: { create: async () => ({ id: 'Y3JlZA', type: 'public-key' }) } });
+      await expect(client.registerPasskey('pw')).rejects.toMatchObject({ name: 'PasskeyError', reason: 'unsupported', message: expect.stringMatching(/toJSON/) });
+      expect(paths()).toEqual(['POST /api/v1/users/me/passkeys/options']);
+    });
+
+    it.each([
+      ['passkeys', 'GET', '/api/v1/users/me/passkeys', (client: AuthClient) => client.passkeys(), undefined, () => json(200, [passkey]), [passkey]],
+      [
+        'renamePasskey',
+        'PATCH',
+        `/api/v1/users/me/passkeys/${passkey.id}`,
+        (client: AuthClient) => client.renamePasskey(passkey.id, 'Phone'),
+        { name: 'Phone' },
+        () => json(200, { ...passkey, name: 'Phone' }),
+        { ...passkey, name: 'Phone' },
+      ],
+      [
+        'removePasskey',
+        'DELETE',
+        `/api/v1/users/me/passkeys/${passkey.id}`,
+        (client: AuthClient) => client.removePasskey(passkey.id),
+        undefined,
+        () => new Response(null, { status: 204 }),
+        undefined,
+      ],
+    ])(
+      '%s sends %s %s with the session cookies (and X-CSRF-Token unless GET), and resolves to the answer',
+      async (_name, method, path, call, body, answer, result) => {
+        const { client, sent } = setupPasskeys({ answers: { [path]: answer } });
+        await client.login('a@b.c', 'pw');
+        await expect(call(client)).resolves.toEqual(result);
+        expect(sent.at(-1)).toEqual({ method, path, headers: expect.any(Headers), credentials: 'include', body });
+        expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe(method === 'GET' ? null : 'csrf-1');
+      },
+    );
+
+    it.each([
+      ['registerPasskey', 401, 'INVALID_CREDENTIALS', '/api/v1/users/me/passkeys/options', (client: AuthClient) => client.registerPasskey('wrong')],
+      ['registerPasskey', 400, 'PASSKEY_INVALID', '/api/v1/users/me/passkeys', (client: AuthClient) => client.registerPasskey('pw')],
+      ['removePasskey', 409, 'LAST_SIGN_IN_METHOD', `/api/v1/users/me/passkeys/${passkey.id}`, (client: AuthClient) => client.removePasskey(passkey.id)],
+    ])('%s rejects %i %s of the service as an AuthError', async (_name, status, code, path, call) => {
+      const { client } = setupPasskeys({ answers: { [path]: () => error(status, code, 'Refused') } });
+      await client.login('a@b.c', 'pw');
+      await expect(call(client)).rejects.toMatchObject({ name: 'AuthError', status, code });
     });
   });
 });

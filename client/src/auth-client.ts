@@ -15,6 +15,20 @@
  * challenge (`mfaRequired: true`) instead of a session; the client keeps the
  * challenge's MFA token and `completeMfa()` finishes the login with a TOTP code
  * or a recovery code.
+ *
+ * Passkeys (WebAuthn): `registerPasskey(password)` adds one to the signed-in
+ * account and `loginWithPasskey()` signs in with one, no email asked (a
+ * discoverable credential). The client passes the service's options to
+ * `navigator.credentials` and its answer back through the WebAuthn Level 3 JSON
+ * methods (`PublicKeyCredential.parseCreationOptionsFromJSON`,
+ * `parseRequestOptionsFromJSON`, `credential.toJSON()`: Chromium 129+,
+ * Firefox 119+, Safari 18.4+, in a secure context); without them it throws a
+ * PasskeyError `unsupported` before sending anything. A passkey sign-in
+ * resolves as `login()` does: a session, or an MfaChallenge (a passkey that did
+ * not verify the user, on an account with TOTP) for `completeMfa()`. Browser-side
+ * failures (the user closing the prompt: `cancelled`) are PasskeyErrors, the
+ * service's refusals AuthErrors (401 PASSKEY_INVALID, 400 PASSKEY_INVALID when
+ * registering).
  */
 
 /** The error body of the contract: `{ statusCode, error, code, message, details? }`. */
@@ -94,6 +108,72 @@ export interface RecoveryCodes {
   recoveryCodes: string[];
 }
 
+/** A passkey of the signed-in user (GET /users/me/passkeys); `lastUsedAt` is null until its first sign-in. */
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** Whether the authenticator says the credential is backed up (synced), as of its last use. */
+  backedUp: boolean;
+}
+
+/**
+ * The WebAuthn Level 3 statics of `PublicKeyCredential` the client calls (the browser's own by default).
+ * Options and credentials are passed through as the browser makes them, hence `unknown`.
+ */
+export interface PublicKeyCredentialJsonMethods {
+  parseCreationOptionsFromJSON(options: object): unknown;
+  parseRequestOptionsFromJSON(options: object): unknown;
+}
+
+/** What the client calls of `navigator.credentials` (the browser's own by default). */
+export interface CredentialsContainerLike {
+  create(options?: { publicKey?: unknown; signal?: AbortSignal }): Promise<unknown>;
+  get(options?: { publicKey?: unknown; signal?: AbortSignal }): Promise<unknown>;
+}
+
+/** The browser APIs of passkeys, injectable (tests pass fakes); each defaults to the global one at the time of the call. */
+export interface WebAuthnApi {
+  /** `navigator.credentials`. */
+  credentials?: CredentialsContainerLike;
+  /** The `PublicKeyCredential` interface object (its static JSON methods). */
+  PublicKeyCredential?: PublicKeyCredentialJsonMethods;
+}
+
+/**
+ * Why a passkey ceremony failed in the browser (the service's refusals are AuthErrors):
+ * - `unsupported`: no WebAuthn, or not its Level 3 JSON methods (Chromium 129+, Firefox 119+, Safari 18.4+ have them;
+ *   WebAuthn also needs a secure context: https, or http://localhost), or a credential without `toJSON()`
+ *   (an extension that replaced `navigator.credentials`); thrown before anything is sent when it can be told up front;
+ * - `cancelled`: the user closed or declined the prompt, or it timed out (NotAllowedError: browsers do not tell these apart);
+ * - `exists`: registering on an authenticator that already holds a passkey of this account (InvalidStateError);
+ * - `failed`: any other error of the browser (`cause`), e.g. SecurityError when the service's RP ID does not fit the page's origin.
+ * An AbortSignal that aborts rejects with its reason (an AbortError), as fetch does, not with a PasskeyError.
+ */
+export type PasskeyErrorReason = 'unsupported' | 'cancelled' | 'exists' | 'failed';
+
+export class PasskeyError extends Error {
+  /** The browser's error (a DOMException), as Error's `cause` of ES2022. */
+  declare readonly cause?: unknown;
+
+  constructor(
+    readonly reason: PasskeyErrorReason,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'PasskeyError';
+    if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause, enumerable: false, writable: true, configurable: true });
+  }
+}
+
+/** POST /auth/passkey/options. */
+interface PasskeySignInOptions {
+  challengeId: string;
+  options: object;
+}
+
 /** The login answer of the service when a second factor is needed (the client keeps `mfaToken`). */
 interface MfaChallengeResponse extends MfaChallenge {
   mfaToken: string;
@@ -148,10 +228,14 @@ export interface AuthClientOptions {
    * the service then sees no token at all.
    */
   refreshOn?: string[];
+  /** `navigator.credentials` and `PublicKeyCredential`, for passkeys; defaults to the browser's. */
+  webAuthn?: WebAuthnApi;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const AUTH = '/api/v1/auth';
+const PASSKEYS = '/api/v1/users/me/passkeys';
+const WEBAUTHN_JSON_BROWSERS = 'Chromium 129+, Firefox 119+ or Safari 18.4+';
 
 interface RefreshFlight {
   /** The credential generation this refresh replaces. */
@@ -165,6 +249,7 @@ export class AuthClient {
   private readonly credentials: RequestInit['credentials'];
   private readonly csrfCookieNames: string[];
   private readonly refreshOn?: string[];
+  private readonly webAuthnApi: WebAuthnApi;
   private csrfToken?: string;
   /** The MFA token of the pending login challenge, if any. */
   private mfaToken?: string;
@@ -180,6 +265,7 @@ export class AuthClient {
     const names = options.csrfCookieName ?? ['__Host-csrf_token', 'csrf_token'];
     this.csrfCookieNames = Array.isArray(names) ? names : [names];
     this.refreshOn = options.refreshOn;
+    this.webAuthnApi = options.webAuthn ?? {};
   }
 
   /**
@@ -198,14 +284,32 @@ export class AuthClient {
    */
   async login(email: string, password: string): Promise<LoginResult> {
     this.mfaToken = undefined;
-    const answer = await this.expectJson<SessionResponse | MfaChallengeResponse>(
-      await this.send(`${AUTH}/login`, { method: 'POST', body: JSON.stringify({ email, password }) }),
+    return this.startLogin(await this.send(`${AUTH}/login`, { method: 'POST', body: JSON.stringify({ email, password }) }));
+  }
+
+  /**
+   * Signs in with a passkey, no email asked: POST /auth/passkey/options, the browser's prompt
+   * (`navigator.credentials.get`, any passkey of this site), then POST /auth/passkey/login in the
+   * transport of login. Resolves as `login()` does: the session, or, for a passkey that did not verify
+   * the user on an account with TOTP, an MfaChallenge to finish with `completeMfa()`.
+   * Throws PasskeyError (`unsupported` before sending anything, `cancelled` when the user closes the prompt)
+   * and AuthError (401 PASSKEY_INVALID: a passkey the service does not know, e.g. one of a deleted account).
+   * `signal` aborts the requests and the prompt. A new sign-in drops any pending second-factor challenge.
+   */
+  async loginWithPasskey(options: { signal?: AbortSignal } = {}): Promise<LoginResult> {
+    const { signal } = options;
+    const webAuthn = this.webAuthn();
+    this.mfaToken = undefined;
+    const { challengeId, options: requestOptions } = await this.expectJson<PasskeySignInOptions>(
+      await this.send(`${AUTH}/passkey/options`, { method: 'POST', body: '{}', signal }),
     );
-    if (isMfaChallenge(answer)) {
-      this.mfaToken = answer.mfaToken;
-      return { mfaRequired: true, methods: answer.methods, expiresIn: answer.expiresIn };
-    }
-    return this.keepSession(answer);
+    const credential = await ceremony(
+      'get',
+      () => webAuthn.credentials.get({ publicKey: webAuthn.PublicKeyCredential.parseRequestOptionsFromJSON(requestOptions), signal }),
+      signal,
+    );
+    const response = credentialJson(credential);
+    return this.startLogin(await this.send(`${AUTH}/passkey/login`, { method: 'POST', body: JSON.stringify({ challengeId, response }), signal }));
   }
 
   /**
@@ -310,6 +414,41 @@ export class AuthClient {
   }
 
   /**
+   * Adds a passkey to the signed-in account; needs the password (AuthError INVALID_CREDENTIALS, 401) and, on an
+   * account with a second factor, an aal2 session (AuthError MFA_REQUIRED, 403). POST /users/me/passkeys/options,
+   * the browser's prompt (`navigator.credentials.create`), then POST /users/me/passkeys with its answer and `name`
+   * (the service's default: `Passkey`). Resolves to the new passkey. Throws PasskeyError (`unsupported` before
+   * sending anything, `cancelled`, `exists` when this authenticator already holds a passkey of the account) and
+   * AuthError 400 PASSKEY_INVALID when the service refuses the credential.
+   */
+  async registerPasskey(password: string, name?: string): Promise<Passkey> {
+    const webAuthn = this.webAuthn();
+    const creationOptions = await this.json<object>(`${PASSKEYS}/options`, { method: 'POST', body: JSON.stringify({ password }) });
+    const credential = await ceremony('create', () =>
+      webAuthn.credentials.create({ publicKey: webAuthn.PublicKeyCredential.parseCreationOptionsFromJSON(creationOptions) }),
+    );
+    return this.json<Passkey>(PASSKEYS, { method: 'POST', body: JSON.stringify({ response: credentialJson(credential), name }) });
+  }
+
+  /** The passkeys of the signed-in user, oldest first. */
+  async passkeys(): Promise<Passkey[]> {
+    return this.json<Passkey[]>(PASSKEYS);
+  }
+
+  /** Renames a passkey (1 to 64 characters, trimmed) and resolves to it; AuthError NOT_FOUND (404) for a passkey not of this user. */
+  async renamePasskey(id: string, name: string): Promise<Passkey> {
+    return this.json<Passkey>(`${PASSKEYS}/${encodeURIComponent(id)}`, { method: 'PATCH', body: JSON.stringify({ name }) });
+  }
+
+  /**
+   * Removes a passkey (from the service: the authenticator keeps its credential, which no longer signs in). AuthError
+   * NOT_FOUND (404), LAST_SIGN_IN_METHOD (409) when the account would have no way in, MFA_REQUIRED (403) as for registering.
+   */
+  async removePasskey(id: string): Promise<void> {
+    await this.expectSuccess(await this.request(`${PASSKEYS}/${encodeURIComponent(id)}`, { method: 'DELETE' }));
+  }
+
+  /**
    * Rotates the token pair. Concurrent callers share one POST /auth/refresh
    * (single flight) and all get its outcome: an AuthError with the contract's code on failure.
    */
@@ -335,6 +474,36 @@ export class AuthClient {
   /** `request` that parses the JSON answer, throwing AuthError when the status is not 2xx (undefined for 204). */
   async json<T>(path: string, init: RequestInit = {}): Promise<T> {
     return this.expectJson<T>(await this.request(path, init));
+  }
+
+  /** The answer of a sign-in (password or passkey): the session, kept, or the second-factor challenge, whose token is kept. */
+  private async startLogin(response: Response): Promise<LoginResult> {
+    const answer = await this.expectJson<SessionResponse | MfaChallengeResponse>(response);
+    if (isMfaChallenge(answer)) {
+      this.mfaToken = answer.mfaToken;
+      return { mfaRequired: true, methods: answer.methods, expiresIn: answer.expiresIn };
+    }
+    return this.keepSession(answer);
+  }
+
+  /** The injected or global WebAuthn APIs; PasskeyError `unsupported` when the browser lacks them. */
+  private webAuthn(): Required<WebAuthnApi> {
+    const scope = globalThis as { navigator?: { credentials?: CredentialsContainerLike }; PublicKeyCredential?: Partial<PublicKeyCredentialJsonMethods> };
+    const credentials = this.webAuthnApi.credentials ?? scope.navigator?.credentials;
+    const statics: Partial<PublicKeyCredentialJsonMethods> | undefined = this.webAuthnApi.PublicKeyCredential ?? scope.PublicKeyCredential;
+    if (credentials === undefined || statics === undefined) {
+      throw new PasskeyError(
+        'unsupported',
+        `Passkeys need WebAuthn, which this page lacks: it needs ${WEBAUTHN_JSON_BROWSERS} (for the Level 3 JSON methods), in a secure context (https, or http://localhost)`,
+      );
+    }
+    if (typeof statics.parseCreationOptionsFromJSON !== 'function' || typeof statics.parseRequestOptionsFromJSON !== 'function') {
+      throw new PasskeyError(
+        'unsupported',
+        `Passkeys need the WebAuthn Level 3 JSON methods (PublicKeyCredential.parseCreationOptionsFromJSON, parseRequestOptionsFromJSON, toJSON), which this browser lacks: use ${WEBAUTHN_JSON_BROWSERS}`,
+      );
+    }
+    return { credentials, PublicKeyCredential: statics as PublicKeyCredentialJsonMethods };
   }
 
   /** Keeps the CSRF token of a session the service started (login, completeMfa). */
@@ -392,6 +561,36 @@ export class AuthClient {
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
+}
+
+/** Runs a WebAuthn call of the browser, turning its DOMExceptions into PasskeyErrors (an abort of `signal` stays as it is). */
+async function ceremony(kind: 'create' | 'get', call: () => Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
+  try {
+    return await call();
+  } catch (error) {
+    const name = (error as { name?: unknown } | null)?.name;
+    const message = (error as { message?: unknown } | null)?.message;
+    if (signal?.aborted || name === 'AbortError') throw error;
+    if (name === 'NotAllowedError') throw new PasskeyError('cancelled', 'The passkey prompt was closed, declined or timed out', error);
+    if (kind === 'create' && name === 'InvalidStateError') throw new PasskeyError('exists', 'This authenticator already holds a passkey of this account', error);
+    throw new PasskeyError(
+      'failed',
+      `The browser refused the passkey ${kind === 'create' ? 'registration' : 'sign-in'}: ${String(name)}: ${String(message)}`,
+      error,
+    );
+  }
+}
+
+/** The JSON of a credential the browser made (`toJSON()` of WebAuthn Level 3). */
+function credentialJson(credential: unknown): unknown {
+  const toJSON = (credential as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof toJSON !== 'function') {
+    throw new PasskeyError(
+      'unsupported',
+      `The browser answered no credential with toJSON() (WebAuthn Level 3: ${WEBAUTHN_JSON_BROWSERS}; an extension that replaced navigator.credentials may lack it)`,
+    );
+  }
+  return (toJSON as () => unknown).call(credential);
 }
 
 function isErrorBody(body: unknown): body is ApiErrorBody {

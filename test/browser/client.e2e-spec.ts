@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { CDPSession } from 'playwright-core';
 import * as ts from 'typescript';
 import { describeInBrowser, launchBrowser, TestBrowser } from '../support/browser';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -93,20 +94,127 @@ describeInBrowser('AuthClient in a browser (cookie transport, cross-origin, same
   }
 });
 
+/**
+ * Passkeys through the client in Chromium, with the DevTools protocol's virtual
+ * authenticator (CTAP2, platform, resident keys, user verification). WebAuthn
+ * needs a secure context and an RP ID that is a domain, so the page is on
+ * http://localhost:<port> (the origin the browser puts in clientDataJSON, hence
+ * WEBAUTHN_ORIGINS) and the client calls the service at http://localhost:<other
+ * port>: the same site, so the SameSite=Strict cookies flow.
+ */
+describeInBrowser('AuthClient passkeys in a browser (virtual authenticator, page on localhost)', () => {
+  let page: PageServer;
+  let testApp: TestApp;
+  let user: TestUser;
+  let browser: TestBrowser;
+  let authenticator: VirtualAuthenticator;
+
+  beforeAll(async () => {
+    page = await servePage('localhost');
+    testApp = await startTestApp({ CORS_ORIGINS: page.origin, WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: page.origin });
+    user = await registerUser(testApp);
+    browser = await launchBrowser();
+    authenticator = await addVirtualAuthenticator(browser);
+    await browser.page.goto(`${page.origin}/`);
+    await browser.page.waitForFunction('globalThis.AuthClient !== undefined');
+    await browser.page.evaluate(
+      async ({ baseUrl, email, password }) => {
+        const scope = globalThis as any;
+        scope.client = new scope.AuthClient({ baseUrl });
+        await scope.client.login(email, password);
+      },
+      { baseUrl: testApp.url.replace('127.0.0.1', 'localhost'), email: user.email, password: user.password },
+    );
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await testApp?.close();
+    await page?.close();
+  });
+
+  it('registerPasskey makes a resident credential for RP ID localhost and answers the new passkey', async () => {
+    await step(browser, 'passkey-register', async () => {
+      const passkey = await browser.page.evaluate((password) => (globalThis as any).client.registerPasskey(password, 'Virtual authenticator'), user.password);
+      expect(passkey).toEqual({ id: expect.any(String), name: 'Virtual authenticator', createdAt: expect.any(String), lastUsedAt: null, backedUp: false });
+      expect(await authenticator.credentials()).toEqual([expect.objectContaining({ rpId: 'localhost', isResidentCredential: true })]);
+    });
+  });
+
+  it('after logout, loginWithPasskey signs in with no email and the session answers the profile', async () => {
+    await step(browser, 'passkey-login', async () => {
+      const { result, me, passkeys } = await browser.page.evaluate(async () => {
+        const client = (globalThis as any).client;
+        await client.logout();
+        const result = await client.loginWithPasskey();
+        return { result, me: await client.json('/api/v1/users/me'), passkeys: await client.passkeys() };
+      });
+      expect(result.mfaRequired).toBeUndefined();
+      expect(result.user.email).toBe(user.email);
+      expect(me.email).toBe(user.email);
+      expect(passkeys).toEqual([expect.objectContaining({ name: 'Virtual authenticator', lastUsedAt: expect.any(String) })]);
+    });
+  });
+
+  it('registering again on the same authenticator rejects with a PasskeyError "exists" (the service excluded its credential)', async () => {
+    await step(browser, 'passkey-exists', async () => {
+      const failure = await browser.page.evaluate(
+        (password) => (globalThis as any).client.registerPasskey(password).catch((globalThis as any).describeError),
+        user.password,
+      );
+      expect(failure).toMatchObject({ name: 'PasskeyError', reason: 'exists', causeName: 'InvalidStateError' });
+    });
+  });
+
+  it('a sign-in the authenticator declines (no passkey of this site on it) rejects with a PasskeyError "cancelled", not an AuthError', async () => {
+    await step(browser, 'passkey-cancelled', async () => {
+      await authenticator.clearCredentials();
+      const failure = await browser.page.evaluate(() => (globalThis as any).client.loginWithPasskey().catch((globalThis as any).describeError));
+      expect(failure).toMatchObject({ name: 'PasskeyError', reason: 'cancelled', causeName: 'NotAllowedError' });
+    });
+  });
+});
+
+interface VirtualAuthenticator {
+  credentials(): Promise<Array<{ rpId: string; isResidentCredential: boolean }>>;
+  clearCredentials(): Promise<void>;
+}
+
+/** A CTAP2 platform authenticator with resident keys that verifies the user and answers every prompt by itself. */
+async function addVirtualAuthenticator(browser: TestBrowser): Promise<VirtualAuthenticator> {
+  const cdp: CDPSession = await browser.context.newCDPSession(browser.page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return {
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials as Array<{ rpId: string; isResidentCredential: boolean }>,
+    clearCredentials: async () => void (await cdp.send('WebAuthn.clearCredentials', { authenticatorId })),
+  };
+}
+
 interface PageServer {
   origin: string;
   close(): Promise<void>;
 }
 
-/** A page at `/` that imports the client, transpiled for the browser, from `/auth-client.js` and exposes `AuthClient`. */
-async function servePage(): Promise<PageServer> {
+/**
+ * A page at `/` that imports the client, transpiled for the browser, from `/auth-client.js` and exposes `AuthClient`
+ * and `describeError` (an error as plain data: name, reason, code, the name of its cause). It listens on 127.0.0.1;
+ * `host` names it in the origin (`localhost`, which the test browser resolves to 127.0.0.1).
+ */
+async function servePage(host: '127.0.0.1' | 'localhost' = '127.0.0.1'): Promise<PageServer> {
   const source = readFileSync(join(__dirname, '../../client/src/auth-client.ts'), 'utf8');
   const script = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2020 },
   }).outputText;
   const html = `<!doctype html><html><head><title>AuthClient</title></head><body>
 <h1>AuthClient test page</h1>
-<script type="module">import { AuthClient } from '/auth-client.js'; globalThis.AuthClient = AuthClient;</script>
+<script type="module">
+import { AuthClient } from '/auth-client.js';
+globalThis.describeError = (error) => ({ name: error.name, reason: error.reason, code: error.code, causeName: error.cause?.name, message: error.message });
+globalThis.AuthClient = AuthClient;
+</script>
 </body></html>`;
   const server: Server = createServer((request, response) => {
     if (request.url === '/auth-client.js') {
@@ -120,7 +228,7 @@ async function servePage(): Promise<PageServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${host}:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
