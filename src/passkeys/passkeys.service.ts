@@ -131,7 +131,7 @@ export class PasskeysService implements OnModuleInit {
       const repository = manager.getRepository(Passkey);
       if (!(await repository.existsBy({ id, userId: user.id }))) throw notFound();
       const othersLeft = await repository.createQueryBuilder('passkey').where('passkey.user_id = :userId AND passkey.id <> :id', { userId: user.id, id }).getCount();
-      if (!hasPassword(owner) && othersLeft === 0) {
+      if (othersLeft === 0 && !(await this.users.hasPassword(user.id, manager))) {
         throw new AppError('LAST_SIGN_IN_METHOD', 'This passkey is the last way to sign in to the account: add another one, or set a password, first');
       }
       await repository.delete({ id, userId: user.id });
@@ -164,10 +164,6 @@ function assertAssurance(account: User, session: AuthenticatedUser): void {
   if (account.mfaEnabled && session.aal !== 'aal2') {
     throw new AppError('MFA_REQUIRED', 'This account has a second factor: sign in with it to change its passkeys');
   }
-}
-
-function hasPassword(account: User): boolean {
-  return Boolean(account.passwordHash);
 }
 
 /** The challenge the authenticator signed, read from clientDataJSON; null when that does not parse. */

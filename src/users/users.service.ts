@@ -80,6 +80,16 @@ export class UsersService {
     return this.passwords.verify(user?.passwordHash, password);
   }
 
+  /** Whether the account has a password: one of its ways in (read in `manager`'s transaction when given). */
+  async hasPassword(userId: string, manager?: EntityManager): Promise<boolean> {
+    const user = await (manager?.getRepository(User) ?? this.users)
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.id = :userId', { userId })
+      .getOne();
+    return Boolean(user?.passwordHash);
+  }
+
   /** Throws `INVALID_CREDENTIALS` unless `password` is the user's current password. */
   async assertPassword(userId: string, password: string): Promise<void> {
     if (!(await this.checkPassword(userId, password))) throw new AppError('INVALID_CREDENTIALS', 'The password is incorrect');
