@@ -42,6 +42,20 @@ describe('the pages the mailed links open (outside production)', () => {
     expect(await script.text()).toContain('/api/v1/auth/email/verify');
   });
 
+  it('serves the account page at /account under the CSP, its script a file of its own (no inline script or handler)', async () => {
+    const response = await fetch(`${app.url}/account`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script src="/account.js">']);
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+    const script = await fetch(`${app.url}/account.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toContain('/auth/passkey/options');
+  });
+
   describeInBrowser('followed in Chromium', () => {
     let browser: TestBrowser;
     beforeAll(async () => {
@@ -85,7 +99,7 @@ describe('the pages the mailed links open (outside production)', () => {
   afterAll(() => app?.close());
 
   it('are not served: there APP_URL is the application front end', async () => {
-    expectError(await app.client().get('/verify-email?token=abc'), 404, 'NOT_FOUND');
+    for (const path of ['/verify-email?token=abc', '/account', '/account.js']) expectError(await app.client().get(path), 404, 'NOT_FOUND');
     expect((await app.client().get('/health/live')).status).toBe(200);
   });
 });

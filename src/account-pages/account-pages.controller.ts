@@ -1,6 +1,7 @@
 import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../common/decorators/public.decorator';
+import { ACCOUNT_PAGE, ACCOUNT_SCRIPT } from './account-page';
 import { ACCOUNT_PAGES_SCRIPT, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE } from './account-pages';
 
 @ApiExcludeController()
@@ -25,5 +26,18 @@ export class AccountPagesController {
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   script(): string {
     return ACCOUNT_PAGES_SCRIPT;
+  }
+
+  @Get('account')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  account(): string {
+    return ACCOUNT_PAGE;
+  }
+
+  @Get('account.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  accountScript(): string {
+    return ACCOUNT_SCRIPT;
   }
 }

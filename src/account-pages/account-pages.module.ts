@@ -3,7 +3,7 @@ import { ConditionalModule } from '@nestjs/config';
 import { isProduction } from '../config/environment';
 import { AccountPagesController } from './account-pages.controller';
 
-/** GET /verify-email and /reset-password: where the mailed links of a development setup lead. */
+/** GET /verify-email and /reset-password, where the mailed links of a development setup lead, and /account, to try every way in. */
 @Module({ controllers: [AccountPagesController] })
 class AccountPagesModule {}
 
@@ -13,4 +13,4 @@ export function accountPages() {
 }
 
 /** Their paths, outside the /api prefix. */
-export const ACCOUNT_PAGE_PATHS = ['verify-email', 'reset-password', 'account-pages.js'];
+export const ACCOUNT_PAGE_PATHS = ['verify-email', 'reset-password', 'account-pages.js', 'account', 'account.js'];

@@ -39,13 +39,26 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile, flags that keep it off the network beyond this machine. */
+/**
+ * Headless Chromium with a fresh profile, flags that keep it off the network beyond this machine;
+ * `localhost` resolves to 127.0.0.1 (where test apps listen), never ::1: a page on
+ * http://localhost:<port> is a secure context whose host can be a WebAuthn RP ID, which an IP cannot.
+ */
 export async function launchBrowser(): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'auth-chromium-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--host-resolver-rules=MAP localhost 127.0.0.1',
+    ],
   });
   const context = await browser.newContext();
   const page = await context.newPage();

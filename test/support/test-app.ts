@@ -41,6 +41,8 @@ export interface TestAppOptions {
   migrations?: AppOptions['migrations'];
   /** Runs on the built app before it listens, for what Nest takes only before `init()`: `app.useWebSocketAdapter(new WsAdapter(app))`. */
   beforeListen?: (app: NestFastifyApplication) => void;
+  /** The port to listen on (default: a random free one), for a test that must know its origin before the app starts (freePort()). */
+  port?: number;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     app = await inEnvironment(appEnv, () => createApp({ logDestination: options.logDestination, modules: options.modules, migrations: options.migrations, clock }));
     options.beforeListen?.(app);
     // listen() runs the init hooks, so a bad key file fails here, after the database is open.
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database.drop();

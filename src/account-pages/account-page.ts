@@ -1,0 +1,582 @@
+/**
+ * GET /account (outside production): one page to try every way in after
+ * `npm start`, and what the browser tests drive. It talks to the API in cookie
+ * transport, keeping the CSRF token of the login or refresh answer in memory
+ * (else reading it from the readable CSRF cookie). Its script is a file
+ * (/account.js, the CSP allows only 'self'); it builds every element with
+ * textContent, never HTML from the server.
+ */
+export const ACCOUNT_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Your account</title>
+<link rel="icon" href="data:,">
+<style>
+  body { font: 15px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
+  main { width: min(40rem, 94vw); margin: 2rem auto; }
+  h1 { margin: 0 0 .5rem; }
+  section { background: #fff; padding: 1rem 1.5rem 1.25rem; border-radius: 8px; box-shadow: 0 1px 4px #0002; margin: 0 0 1rem; }
+  h2 { font-size: 1.15rem; margin: .25rem 0 .75rem; }
+  form { margin: .75rem 0; }
+  label { display: block; font-weight: 500; margin-top: .5rem; }
+  input { display: block; width: 100%; box-sizing: border-box; margin: .2rem 0 .4rem; padding: .45rem; font: inherit; border: 1px solid #b8bfcc; border-radius: 4px; }
+  button, a.button { display: inline-block; margin: .4rem .4rem 0 0; padding: .45rem .9rem; font: inherit; border: 1px solid #2d5bd7; border-radius: 4px; background: #2d5bd7; color: #fff; cursor: pointer; text-decoration: none; }
+  button.secondary { background: #fff; color: #2d5bd7; }
+  button.danger { background: #fff; color: #b3261e; border-color: #b3261e; }
+  button:disabled { opacity: .6; cursor: progress; }
+  #status { min-height: 1.5em; margin: 0 0 1rem; padding: .5rem .75rem; border-radius: 4px; background: #e8eefc; }
+  #status:empty { visibility: hidden; }
+  #status.error { background: #fde8e7; color: #8c1d18; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
+  dt { color: #5a6272; }
+  dd { margin: 0; }
+  ul.items { list-style: none; padding: 0; margin: 0; }
+  ul.items > li { border-top: 1px solid #e3e6ec; padding: .6rem 0; }
+  ul.items > li:first-child { border-top: 0; }
+  .meta { display: block; color: #5a6272; font-size: .9em; }
+  .tag { display: inline-block; margin-left: .4rem; padding: 0 .4rem; border-radius: 3px; background: #e3e6ec; font-size: .85em; }
+  code, ol.codes { font-family: ui-monospace, monospace; }
+  ol.codes { columns: 2; }
+  #totp-qr { display: block; width: 200px; height: 200px; margin: .5rem 0; }
+  .hint { color: #5a6272; }
+</style>
+</head>
+<body>
+<main>
+<h1>Your account</h1>
+<p role="status" id="status"></p>
+
+<div id="signed-out" hidden>
+<section aria-labelledby="sign-in-heading">
+<h2 id="sign-in-heading">Sign in</h2>
+<form id="login-form" aria-label="Sign in with a password">
+<label for="login-email">Email</label>
+<input id="login-email" name="email" type="email" autocomplete="username" required>
+<label for="login-password">Password</label>
+<input id="login-password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>
+<form id="mfa-form" aria-label="Second factor" hidden>
+<label for="mfa-code">Code from your authenticator app, or a recovery code</label>
+<input id="mfa-code" name="code" autocomplete="one-time-code" required>
+<button type="submit">Verify</button>
+<button type="button" id="mfa-cancel" class="secondary">Cancel</button>
+</form>
+<button type="button" id="passkey-login" class="secondary">Sign in with a passkey</button>
+<div id="providers"></div>
+</section>
+<section aria-labelledby="register-heading">
+<h2 id="register-heading">Create an account</h2>
+<form id="register-form" aria-label="Create an account">
+<label for="register-email">Email</label>
+<input id="register-email" name="email" type="email" autocomplete="username" required>
+<label for="register-name">Name (optional)</label>
+<input id="register-name" name="name" autocomplete="name">
+<label for="register-password">Password</label>
+<input id="register-password" name="password" type="password" autocomplete="new-password" minlength="8" maxlength="256" required>
+<button type="submit">Create the account</button>
+</form>
+</section>
+</div>
+
+<div id="signed-in" hidden>
+<section aria-labelledby="profile-heading">
+<h2 id="profile-heading">Profile</h2>
+<dl>
+<dt>Email</dt><dd id="profile-email"></dd>
+<dt>Name</dt><dd id="profile-name"></dd>
+<dt>Email verified</dt><dd id="profile-verified"></dd>
+<dt>Second factor</dt><dd id="profile-mfa"></dd>
+<dt>Roles</dt><dd id="profile-roles"></dd>
+</dl>
+<button type="button" id="sign-out">Sign out</button>
+</section>
+
+<section aria-labelledby="mfa-heading">
+<h2 id="mfa-heading">Second factor</h2>
+<p id="mfa-state"></p>
+<form id="totp-enrol-form" aria-label="Set up an authenticator app" hidden>
+<div class="password-field">
+<label for="totp-password">Password</label>
+<input id="totp-password" type="password" autocomplete="current-password" required>
+</div>
+<button type="submit">Set up an authenticator app</button>
+</form>
+<div id="totp-setup" hidden>
+<p>Scan this QR code with your authenticator app, or type in the secret.</p>
+<img id="totp-qr" alt="QR code of the authenticator app secret">
+<p>Secret: <code id="totp-secret"></code></p>
+<form id="totp-confirm-form" aria-label="Confirm the authenticator app">
+<label for="totp-code">Code shown by the app</label>
+<input id="totp-code" inputmode="numeric" autocomplete="one-time-code" required>
+<button type="submit">Turn on the second factor</button>
+<button type="button" id="totp-cancel" class="secondary">Cancel</button>
+</form>
+</div>
+<div id="recovery-codes" hidden>
+<p><strong>Recovery codes.</strong> Each one signs you in once if you lose the app. Keep them somewhere safe: they are not shown again.</p>
+<ol id="recovery-code-list" class="codes" aria-label="Recovery codes"></ol>
+<button type="button" id="recovery-codes-done">I have saved them</button>
+</div>
+<form id="totp-disable-form" aria-label="Turn off the second factor" hidden>
+<label for="totp-disable-code">Code from the app, or a recovery code</label>
+<input id="totp-disable-code" autocomplete="one-time-code" required>
+<button type="submit" class="danger">Turn off the second factor</button>
+</form>
+</section>
+
+<section aria-labelledby="passkeys-heading">
+<h2 id="passkeys-heading">Passkeys</h2>
+<ul id="passkey-list" class="items" aria-label="Passkeys"></ul>
+<p id="no-passkeys" class="hint" hidden>No passkey yet.</p>
+<form id="passkey-add-form" aria-label="Add a passkey">
+<label for="passkey-name">Name (optional)</label>
+<input id="passkey-name" maxlength="64" placeholder="Passkey" autocomplete="off">
+<div class="password-field">
+<label for="passkey-password">Password</label>
+<input id="passkey-password" type="password" autocomplete="current-password" required>
+</div>
+<button type="submit">Add a passkey</button>
+</form>
+</section>
+
+<section aria-labelledby="sessions-heading">
+<h2 id="sessions-heading">Sessions</h2>
+<ul id="session-list" class="items" aria-label="Sessions"></ul>
+</section>
+
+<!-- The admin view (a later issue) fills this section and shows it when the user's roles include admin. -->
+<section id="admin-view" aria-labelledby="admin-heading" hidden>
+<h2 id="admin-heading">Administration</h2>
+</section>
+</div>
+</main>
+<script src="/account.js"></script>
+</body>
+</html>
+`;
+
+/** The page's script: plain browser JavaScript (no template literals or backslashes, so it survives this one verbatim). */
+export const ACCOUNT_SCRIPT = `'use strict';
+(() => {
+  const API = '/api/v1';
+  const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+  const CSRF_COOKIES = ['__Host-csrf_token', 'csrf_token'];
+  const PROVIDER_ERRORS = {
+    ACCOUNT_EXISTS: 'an account with this address already exists: sign in to it, then link the provider',
+    OIDC_FAILED: 'the provider did not sign you in',
+  };
+  /** 401s after which the signed-in view has no session behind it. */
+  const SESSION_OVER = ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED'];
+  const $ = (id) => document.getElementById(id);
+  const status = $('status');
+
+  let csrfToken = null;
+  let mfaToken = null;
+  let hasPassword = true;
+  /** Bumped by every sign-in and refresh: a 401 to a request sent before one is retried, not refreshed again. */
+  let generation = 0;
+  let refreshing = null;
+
+  class ApiError extends Error {
+    constructor(statusCode, body) {
+      super((body && body.message) || 'The service answered ' + statusCode);
+      this.status = statusCode;
+      this.code = body && body.code;
+      this.details = (body && body.details) || [];
+    }
+  }
+
+  function csrfCookie() {
+    for (const cookie of document.cookie ? document.cookie.split('; ') : []) {
+      const at = cookie.indexOf('=');
+      if (CSRF_COOKIES.includes(cookie.slice(0, at))) return decodeURIComponent(cookie.slice(at + 1));
+    }
+    return null;
+  }
+
+  async function send(method, path, body) {
+    const headers = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const csrf = csrfToken || csrfCookie();
+    if (UNSAFE_METHODS.includes(method) && csrf) headers['x-csrf-token'] = csrf;
+    const response = await fetch(API + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data);
+    return data;
+  }
+
+  /** One POST /auth/refresh for every request waiting on it; true when the session goes on. */
+  function refresh() {
+    refreshing = refreshing || send('POST', '/auth/refresh', {}).then(
+      (session) => {
+        csrfToken = session.csrfToken;
+        generation++;
+        return true;
+      },
+      () => {
+        csrfToken = null;
+        return false;
+      },
+    ).finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  }
+
+  /**
+   * A call that needs the session: on 401 TOKEN_EXPIRED (or TOKEN_MISSING, when the browser has
+   * dropped the access cookie at its Max-Age but a session may remain) it refreshes once and retries.
+   */
+  async function api(method, path, body) {
+    const sentWith = generation;
+    try {
+      return await send(method, path, body);
+    } catch (error) {
+      const expired = error.code === 'TOKEN_EXPIRED' || (error.code === 'TOKEN_MISSING' && (csrfToken || csrfCookie()));
+      if (!(error instanceof ApiError) || !expired) throw error;
+      if (generation === sentWith && !(await refresh())) throw error;
+      return send(method, path, body);
+    }
+  }
+
+  function say(text) {
+    status.className = '';
+    status.textContent = text;
+  }
+
+  function fail(error) {
+    status.className = 'error';
+    if (error instanceof ApiError && SESSION_OVER.includes(error.code) && $('signed-out').hidden) {
+      showSignedOut();
+      status.textContent = 'Your session has ended: sign in again. [' + error.code + ']';
+    } else if (error instanceof ApiError) {
+      const details = error.details.map((detail) => (detail.field ? detail.field + ': ' : '') + (detail.messages || []).join(', '));
+      status.textContent = (details.length > 0 ? details.join('; ') : error.message) + (error.code ? ' [' + error.code + ']' : '');
+    } else if (error && error.name === 'NotAllowedError') {
+      status.textContent = 'The passkey request was cancelled or timed out.';
+    } else if (error && error.name === 'InvalidStateError') {
+      status.textContent = 'This authenticator already holds a passkey for this account.';
+    } else if (error instanceof TypeError && /fetch/i.test(error.message)) {
+      status.textContent = 'The service could not be reached.';
+    } else {
+      status.textContent = String((error && error.message) || error);
+    }
+  }
+
+  /** Runs a form's or button's action with its buttons disabled, showing any failure in the status line. */
+  function handle(element, event, run) {
+    element.addEventListener(event, async (submitted) => {
+      submitted.preventDefault();
+      const buttons = element.tagName === 'FORM' ? [...element.querySelectorAll('button')] : [element];
+      buttons.forEach((button) => (button.disabled = true));
+      try {
+        await run();
+      } catch (error) {
+        fail(error);
+      } finally {
+        buttons.forEach((button) => (button.disabled = false));
+      }
+    });
+  }
+  const onSubmit = (id, run) => handle($(id), 'submit', run);
+  const onClick = (id, run) => handle($(id), 'click', run);
+
+  function el(tag, properties, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(properties || {})) {
+      if (name.includes('-')) node.setAttribute(name, value);
+      else node[name] = value;
+    }
+    node.append(...children);
+    return node;
+  }
+
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : 'never');
+  const value = (id) => $(id).value.trim();
+  const passwordBody = (id) => (hasPassword ? { password: $(id).value } : {});
+
+  function webAuthn() {
+    if (!window.PublicKeyCredential || !PublicKeyCredential.parseCreationOptionsFromJSON) {
+      throw new Error('This browser cannot use passkeys here (it needs the WebAuthn JSON methods of a recent Chrome, Edge, Firefox or Safari).');
+    }
+  }
+
+  // --- signed out ---------------------------------------------------------
+
+  function showSignedOut() {
+    mfaToken = null;
+    endEnrolment();
+    $('recovery-code-list').replaceChildren();
+    $('recovery-codes').hidden = true;
+    $('signed-in').hidden = true;
+    $('signed-out').hidden = false;
+    $('login-form').hidden = false;
+    $('mfa-form').hidden = true;
+  }
+
+  /** After login, the MFA step or a passkey sign-in: a session, or the second-factor challenge. */
+  async function signedIn(result) {
+    if (result.mfaRequired) {
+      mfaToken = result.mfaToken;
+      $('login-form').hidden = true;
+      $('mfa-form').hidden = false;
+      $('mfa-code').focus();
+      say('Enter the code from your authenticator app, or a recovery code.');
+      return;
+    }
+    mfaToken = null;
+    csrfToken = result.csrfToken;
+    generation++;
+    for (const form of ['login-form', 'mfa-form', 'register-form']) $(form).reset();
+    say('Signed in as ' + result.user.email + '.');
+    await loadAccount();
+  }
+
+  onSubmit('login-form', async () => {
+    await signedIn(await send('POST', '/auth/login', { email: value('login-email'), password: $('login-password').value }));
+  });
+
+  onSubmit('mfa-form', async () => {
+    const code = value('mfa-code');
+    const body = /^[0-9]{6}$/.test(code) ? { mfaToken, code } : { mfaToken, recoveryCode: code };
+    try {
+      await signedIn(await send('POST', '/auth/login/mfa', body));
+    } catch (error) {
+      if (error.code === 'MFA_TOKEN_INVALID') showSignedOut();
+      throw error;
+    }
+  });
+
+  $('mfa-cancel').addEventListener('click', () => {
+    showSignedOut();
+    say('');
+  });
+
+  onClick('passkey-login', async () => {
+    webAuthn();
+    const { challengeId, options } = await send('POST', '/auth/passkey/options', {});
+    const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+    await signedIn(await send('POST', '/auth/passkey/login', { challengeId, response: credential.toJSON() }));
+  });
+
+  onSubmit('register-form', async () => {
+    const email = value('register-email');
+    const password = $('register-password').value;
+    const name = value('register-name');
+    await send('POST', '/auth/register', name ? { email, password, name } : { email, password });
+    try {
+      await signedIn(await send('POST', '/auth/login', { email, password }));
+    } catch (error) {
+      if (error.code !== 'EMAIL_NOT_VERIFIED') throw error;
+      $('register-form').reset();
+      say('Account created. Confirm your address with the link mailed to you, then sign in.');
+    }
+  });
+
+  /** A link per OpenID Connect provider; none while GET /auth/providers does not exist (404). */
+  async function loadProviders() {
+    let providers;
+    try {
+      providers = await send('GET', '/auth/providers');
+    } catch (error) {
+      if (error.status === 404) return;
+      throw error;
+    }
+    $('providers').replaceChildren(
+      ...providers.map((provider) =>
+        el('a', { className: 'button', href: API + '/auth/oidc/' + encodeURIComponent(provider.name) + '?returnTo=/account' }, 'Sign in with ' + provider.label),
+      ),
+    );
+  }
+
+  // --- signed in ----------------------------------------------------------
+
+  async function loadAccount() {
+    let user;
+    try {
+      user = await api('GET', '/users/me');
+    } catch (error) {
+      if (error.status !== 401) throw error;
+      return showSignedOut();
+    }
+    renderProfile(user);
+    $('signed-out').hidden = true;
+    $('signed-in').hidden = false;
+    await Promise.all([loadMfa(), loadPasskeys(), loadSessions()].map((loading) => loading.catch(fail)));
+  }
+
+  function renderProfile(user) {
+    hasPassword = user.hasPassword !== false;
+    $('profile-email').textContent = user.email + (user.pendingEmail ? ' (changing to ' + user.pendingEmail + ')' : '');
+    $('profile-name').textContent = user.name || '(none)';
+    $('profile-verified').textContent = user.emailVerified ? 'yes' : 'no';
+    $('profile-mfa').textContent = user.mfaEnabled ? 'on' : 'off';
+    $('profile-roles').textContent = (user.roles || []).join(', ');
+    for (const field of document.querySelectorAll('.password-field')) {
+      field.hidden = !hasPassword;
+      field.querySelector('input').required = hasPassword;
+    }
+  }
+
+  onClick('sign-out', async () => {
+    try {
+      await send('POST', '/auth/logout', {});
+    } finally {
+      csrfToken = null;
+    }
+    showSignedOut();
+    say('Signed out.');
+  });
+
+  async function loadMfa() {
+    const mfa = await api('GET', '/users/me/mfa');
+    const enabled = mfa.totp.enabled;
+    $('mfa-state').textContent = enabled
+      ? 'On: an authenticator app since ' + when(mfa.totp.createdAt) + '; ' + mfa.recoveryCodesRemaining + ' recovery codes left.'
+      : 'Off. Add an authenticator app to ask for a code at every sign-in.';
+    $('totp-enrol-form').hidden = enabled || !$('totp-setup').hidden;
+    $('totp-disable-form').hidden = !enabled;
+  }
+
+  onSubmit('totp-enrol-form', async () => {
+    const enrolment = await api('POST', '/users/me/mfa/totp', passwordBody('totp-password'));
+    $('totp-enrol-form').reset();
+    $('totp-qr').src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(enrolment.qrCodeSvg);
+    $('totp-secret').textContent = enrolment.secret;
+    $('totp-enrol-form').hidden = true;
+    $('totp-setup').hidden = false;
+    $('totp-code').focus();
+    say('Scan the QR code, then enter the code the app shows.');
+  });
+
+  function endEnrolment() {
+    $('totp-setup').hidden = true;
+    $('totp-secret').textContent = '';
+    $('totp-qr').removeAttribute('src');
+    $('totp-confirm-form').reset();
+  }
+
+  $('totp-cancel').addEventListener('click', () => {
+    endEnrolment();
+    $('totp-enrol-form').hidden = false;
+  });
+
+  onSubmit('totp-confirm-form', async () => {
+    const { recoveryCodes } = await api('POST', '/users/me/mfa/totp/confirm', { code: value('totp-code') });
+    endEnrolment();
+    $('recovery-code-list').replaceChildren(...recoveryCodes.map((code) => el('li', {}, code)));
+    $('recovery-codes').hidden = false;
+    say('The second factor is on; your other sessions were signed out.');
+    await loadAccount();
+  });
+
+  $('recovery-codes-done').addEventListener('click', () => {
+    $('recovery-code-list').replaceChildren();
+    $('recovery-codes').hidden = true;
+  });
+
+  onSubmit('totp-disable-form', async () => {
+    await api('DELETE', '/users/me/mfa/totp', { code: value('totp-disable-code') });
+    $('totp-disable-form').reset();
+    say('The second factor is off; your other sessions were signed out.');
+    await loadAccount();
+  });
+
+  async function loadPasskeys() {
+    const passkeys = await api('GET', '/users/me/passkeys');
+    $('passkey-list').replaceChildren(...passkeys.map(passkeyItem));
+    $('no-passkeys').hidden = passkeys.length > 0;
+  }
+
+  function passkeyItem(passkey) {
+    const input = el('input', { value: passkey.name, maxLength: 64, required: true, 'aria-label': 'New name for ' + passkey.name });
+    const rename = el('form', { hidden: true, 'aria-label': 'Rename ' + passkey.name }, input, el('button', { type: 'submit' }, 'Save'));
+    const renameButton = el('button', { type: 'button', className: 'secondary', 'aria-label': 'Rename ' + passkey.name }, 'Rename');
+    const removeButton = el('button', { type: 'button', className: 'danger', 'aria-label': 'Remove ' + passkey.name }, 'Remove');
+    renameButton.addEventListener('click', () => {
+      rename.hidden = !rename.hidden;
+      if (!rename.hidden) input.focus();
+    });
+    handle(rename, 'submit', async () => {
+      const renamed = await api('PATCH', '/users/me/passkeys/' + passkey.id, { name: input.value.trim() });
+      say('Renamed to ' + renamed.name + '.');
+      await loadPasskeys();
+    });
+    handle(removeButton, 'click', async () => {
+      await api('DELETE', '/users/me/passkeys/' + passkey.id);
+      say('Removed ' + passkey.name + '.');
+      await loadPasskeys();
+    });
+    return el(
+      'li',
+      {},
+      el('strong', {}, passkey.name),
+      passkey.backedUp ? el('span', { className: 'tag' }, 'synced') : '',
+      el('span', { className: 'meta' }, 'Added ' + when(passkey.createdAt) + ', last used ' + when(passkey.lastUsedAt)),
+      renameButton,
+      removeButton,
+      rename,
+    );
+  }
+
+  onSubmit('passkey-add-form', async () => {
+    webAuthn();
+    const options = await api('POST', '/users/me/passkeys/options', passwordBody('passkey-password'));
+    $('passkey-password').value = '';
+    const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) });
+    const name = value('passkey-name');
+    const added = await api('POST', '/users/me/passkeys', name ? { response: credential.toJSON(), name } : { response: credential.toJSON() });
+    $('passkey-add-form').reset();
+    say('Added the passkey ' + added.name + '.');
+    await loadPasskeys();
+  });
+
+  async function loadSessions() {
+    const sessions = await api('GET', '/auth/sessions');
+    $('session-list').replaceChildren(...sessions.map(sessionItem));
+  }
+
+  function sessionItem(session) {
+    const item = el(
+      'li',
+      { 'data-session-id': session.id },
+      el('strong', {}, session.current ? 'This session' : 'Another session'),
+      el('span', { className: 'tag' }, session.aal),
+      el('span', { className: 'tag' }, 'amr: ' + session.amr.join(', ')),
+      el('span', { className: 'meta' }, 'Started ' + when(session.createdAt) + ', last used ' + when(session.lastUsedAt) + (session.ip ? ', from ' + session.ip : '')),
+      el('span', { className: 'meta' }, session.userAgent || 'unknown client'),
+    );
+    if (!session.current) {
+      const end = el('button', { type: 'button', className: 'danger', 'aria-label': 'End the session started ' + when(session.createdAt) }, 'End');
+      handle(end, 'click', async () => {
+        await api('DELETE', '/auth/sessions/' + session.id);
+        say('Session ended.');
+        await loadSessions();
+      });
+      item.append(end);
+    }
+    return item;
+  }
+
+  // --- start --------------------------------------------------------------
+
+  const providerError = new URLSearchParams(location.search).get('error');
+  if (providerError) {
+    fail(new Error('Sign-in with the provider did not complete: ' + (PROVIDER_ERRORS[providerError] || providerError) + ' [' + providerError + ']'));
+    history.replaceState(null, '', location.pathname);
+  }
+  loadProviders().catch(fail);
+  loadAccount().catch((error) => {
+    showSignedOut();
+    fail(error);
+  });
+})();
+`;
