@@ -264,6 +264,9 @@ export const ACCOUNT_SCRIPT = `'use strict';
       status.textContent = 'The passkey request was cancelled or timed out.';
     } else if (error && error.name === 'InvalidStateError') {
       status.textContent = 'This authenticator already holds a passkey for this account.';
+    } else if (error && error.name === 'SecurityError') {
+      status.textContent =
+        'The browser refused passkeys on ' + location.host + ': passkeys work only on the domain of WEBAUTHN_RP_ID, never on an IP address (on a development setup, open http://localhost:' + (location.port || '80') + '/account).';
     } else if (error instanceof TypeError && /fetch/i.test(error.message)) {
       status.textContent = 'The service could not be reached.';
     } else {

@@ -97,6 +97,17 @@ describeInBrowser('the account page in Chromium', () => {
         expect(await inPage(page, '/api/v1/users/me/passkeys')).toEqual([]);
       });
     });
+
+    it('opened on 127.0.0.1, where browsers refuse passkeys, says to open it on localhost', async () => {
+      await step(browser, 'passkey-on-ip', async () => {
+        await page.goto(`${origin.replace('localhost', '127.0.0.1')}/account`);
+        await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+        await page
+          .getByRole('status')
+          .getByText(`open http://localhost:${new URL(origin).port}/account`)
+          .waitFor();
+      });
+    });
   });
 
   describe('the second factor', () => {
