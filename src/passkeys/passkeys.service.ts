@@ -91,7 +91,6 @@ export class PasskeysService implements OnModuleInit {
     const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
     return transactionWithRetry(this.dataSource, async (manager) => {
       const owner = await this.lockOwner(user.id, manager);
-      if (await manager.getRepository(Passkey).existsBy({ credentialId: credential.id })) throw registrationInvalid('This passkey is registered already');
       const passkey = manager.getRepository(Passkey).create({
         userId: user.id,
         credentialId: credential.id,
@@ -104,7 +103,9 @@ export class PasskeysService implements OnModuleInit {
         createdAt: new Date(this.clock.now()),
         lastUsedAt: null,
       });
-      await manager.getRepository(Passkey).insert(passkey);
+      // A credential id registered already, to anyone, even by a request racing this one, adds nothing.
+      const inserted = await manager.createQueryBuilder().insert().into(Passkey).values(passkey).orIgnore().returning(['id']).execute();
+      if ((inserted.raw as unknown[]).length === 0) throw registrationInvalid('This passkey is registered already');
       await this.events.record({ type: 'passkey_added', userId: user.id, sessionId: user.sessionId, client }, manager);
       await this.outbox.queue({ kind: MAIL_KINDS.passkeyAdded, to: owner.email, userId: user.id }, manager);
       return passkey;
