@@ -110,6 +110,8 @@ describe('refresh token rotation', () => {
 
   describe('after the grace window (REFRESH_REUSE_GRACE=1s)', () => {
     const testApp = appWith({ REFRESH_REUSE_GRACE: '1s' });
+    // Lifetimes of seconds: only the test moves time, never a slow machine.
+    beforeAll(() => testApp().clock.freeze());
 
     /** One rotation, then a wait past the grace window. */
     async function rotatedPastGrace() {
@@ -145,6 +147,8 @@ describe('refresh token rotation', () => {
 
   describe('access token expiry (ACCESS_TOKEN_TTL=2s)', () => {
     const testApp = appWith({ ACCESS_TOKEN_TTL: '2s', JWT_CLOCK_TOLERANCE: '0' });
+    // Lifetimes of seconds: only the test moves time, never a slow machine.
+    beforeAll(() => testApp().clock.freeze());
 
     it('answers 401 TOKEN_EXPIRED once the access token is past exp, and a refresh gives a working pair', async () => {
       const first = await bodySession(testApp());
@@ -158,6 +162,8 @@ describe('refresh token rotation', () => {
 
   describe('idle expiry (REFRESH_TOKEN_TTL=3s)', () => {
     const testApp = appWith({ REFRESH_TOKEN_TTL: '3s', ACCESS_TOKEN_TTL: '1s', JWT_CLOCK_TOLERANCE: '0' });
+    // Lifetimes of seconds: only the test moves time, never a slow machine.
+    beforeAll(() => testApp().clock.freeze());
 
     it('extends the refresh token expiry on each refresh', async () => {
       const { login } = await logIn(testApp(), 'body');
@@ -176,6 +182,8 @@ describe('refresh token rotation', () => {
 
   describe('absolute lifetime (SESSION_MAX_LIFETIME=3s)', () => {
     const testApp = appWith({ SESSION_MAX_LIFETIME: '3s', ACCESS_TOKEN_TTL: '1s', REFRESH_TOKEN_TTL: '30d', JWT_CLOCK_TOLERANCE: '0' });
+    // Lifetimes of seconds: only the test moves time, never a slow machine.
+    beforeAll(() => testApp().clock.freeze());
 
     it('never lets a refreshed refresh token outlive login time + SESSION_MAX_LIFETIME', async () => {
       const { login } = await logIn(testApp(), 'body');
