@@ -45,6 +45,10 @@ function npmRun(script: string, args: string[], env: Record<string, string>): Pr
 
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
 
+/** What cannot depend on the database kind runs once, in the PostgreSQL run (CI runs the e2e suites on both). */
+const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+const describeOnce = onPostgres ? describe : describe.skip;
+
 /** Polls `done` (every 100 ms, for at most 30 s): the CLI's process starts in its own time. */
 async function until(done: () => Promise<boolean>): Promise<void> {
   for (let tries = 0; tries < 300; tries++) {
@@ -129,14 +133,17 @@ describe('the command-line tools, run from src as in development', () => {
       }
     });
 
-    it('exits 1 with one line when the database cannot be reached', async () => {
-      const run = await npmRun('migration:run', [], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/cli_test' });
-      expect(run.code).toBe(1);
-      expect(lines(run.stderr)).toEqual([expect.stringContaining('ECONNREFUSED')]);
+    describeOnce('without a database', () => {
+      it('exits 1 with one line when the database cannot be reached', async () => {
+        const run = await npmRun('migration:run', [], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/cli_test' });
+        expect(run.code).toBe(1);
+        expect(lines(run.stderr)).toEqual([expect.stringContaining('ECONNREFUSED')]);
+      });
     });
   });
 
-  describe('npm run keys:generate and keys:rotate', () => {
+  // Files only, no database.
+  describeOnce('npm run keys:generate and keys:rotate', () => {
     let keysDir: string;
     beforeEach(() => {
       keysDir = mkdtempSync(join(tmpdir(), 'auth-cli-keys-'));
@@ -178,8 +185,6 @@ describe('the command-line tools, run from src as in development', () => {
   });
 
   describe('npm run users:roles', () => {
-    const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
-
     it("adds and removes a role, ending the user's active sessions in the same change", async () => {
       const fresh = await freshDatabase();
       try {
@@ -221,32 +226,34 @@ describe('the command-line tools, run from src as in development', () => {
       }
     });
 
-    it('exits 1 with one line for an unknown email', async () => {
-      const fresh = await freshDatabase();
-      try {
-        await npmRun('migration:run', [], fresh.env);
-        const run = await npmRun('users:roles', ['--email', 'Nobody@Example.com', '--add', 'admin'], fresh.env);
-        expect(run).toEqual({ code: 1, stdout: '', stderr: 'No user with email nobody@example.com\n' });
-      } finally {
-        await fresh.remove();
-      }
-    });
+    describeOnce('outcomes and arguments that do not depend on the database kind', () => {
+      it('exits 1 with one line for an unknown email', async () => {
+        const fresh = await freshDatabase();
+        try {
+          await npmRun('migration:run', [], fresh.env);
+          const run = await npmRun('users:roles', ['--email', 'Nobody@Example.com', '--add', 'admin'], fresh.env);
+          expect(run).toEqual({ code: 1, stdout: '', stderr: 'No user with email nobody@example.com\n' });
+        } finally {
+          await fresh.remove();
+        }
+      });
 
-    it.each([[['--email', 'ann@example.com']], [['--add', 'admin']], [[]]])('prints the usage and exits 1 for %j', async (args) => {
-      const run = await npmRun('users:roles', args, {});
-      expect(run.code).toBe(1);
-      expect(run.stdout).toBe('');
-      expect(run.stderr).toMatch(/^Usage: npm run users:roles -- --email/);
-    });
+      it.each([[['--email', 'ann@example.com']], [['--add', 'admin']], [[]]])('prints the usage and exits 1 for %j', async (args) => {
+        const run = await npmRun('users:roles', args, {});
+        expect(run.code).toBe(1);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toMatch(/^Usage: npm run users:roles -- --email/);
+      });
 
-    it.each([
-      [['--email', 'ann@example.com', '--add', 'Admin'], /"Admin" is not a role name/],
-      [['--email', 'ann@example.com', '--add', 'admin', '--remove', 'admin'], /--add and --remove both name "admin"/],
-      [['--email', 'ann@example.com', '--grant', 'admin'], /Unknown option '--grant'/],
-    ])('refuses %j with one line and exit code 1', async (args, message) => {
-      const run = await npmRun('users:roles', args, {});
-      expect(run.code).toBe(1);
-      expect(lines(run.stderr)).toEqual([expect.stringMatching(message)]);
+      it.each([
+        [['--email', 'ann@example.com', '--add', 'Admin'], /"Admin" is not a role name/],
+        [['--email', 'ann@example.com', '--add', 'admin', '--remove', 'admin'], /--add and --remove both name "admin"/],
+        [['--email', 'ann@example.com', '--grant', 'admin'], /Unknown option '--grant'/],
+      ])('refuses %j with one line and exit code 1', async (args, message) => {
+        const run = await npmRun('users:roles', args, {});
+        expect(run.code).toBe(1);
+        expect(lines(run.stderr)).toEqual([expect.stringMatching(message)]);
+      });
     });
 
     // The embedded database serves one process: a change made beside a running service would be lost.
@@ -294,7 +301,6 @@ describe('the command-line tools, run from src as in development', () => {
   });
 
   describe('npm run users:mfa', () => {
-    const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
     const BODY = { 'x-token-transport': 'body' };
 
     /**
@@ -443,8 +449,7 @@ describe('the command-line tools, run from src as in development', () => {
       }
     }, 180_000);
 
-    // The same code on either database: once, in the PostgreSQL run.
-    (onPostgres ? describe : describe.skip)('outcomes and arguments that do not depend on the database kind', () => {
+    describeOnce('outcomes and arguments that do not depend on the database kind', () => {
       it('changes nothing for a user without a second factor, and says so', async () => {
         const fresh = await freshDatabase();
         try {
