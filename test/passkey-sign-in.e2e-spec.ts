@@ -1,4 +1,5 @@
 import { generateRegistrationOptions } from '@simplewebauthn/server';
+import { CacheInvalidation } from '../src/cache/cache-invalidation.service';
 import { randomUUID } from 'node:crypto';
 import { ApiClient, ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
@@ -23,7 +24,7 @@ import {
 } from './support/soft-authenticator';
 import { startTestApp, TestApp } from './support/test-app';
 import { enableTotp, expectStatus, TOTP_STEP_MS, totpCode } from './support/totp';
-import { LoggedInClient, logIn, TEST_PASSWORD, TestUser } from './support/users';
+import { LoggedInClient, logIn, registerUser, TEST_PASSWORD, TestUser } from './support/users';
 
 /**
  * Signing in with a passkey (API.md "Passkeys (WebAuthn)"), with credentials
@@ -293,6 +294,36 @@ describe('passkey sign-in', () => {
       expectError(await app.client().post(PASSKEY_LOGIN, { challengeId }), 400, 'VALIDATION_FAILED');
       expectError(await app.client().post(PASSKEY_LOGIN, { challengeId: 'not-a-uuid', response: {} }), 400, 'VALIDATION_FAILED');
     });
+  });
+});
+
+describe('passkey sign-in with REQUIRE_VERIFIED_EMAIL=true', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ ...TEST_RELYING_PARTY, REQUIRE_VERIFIED_EMAIL: 'true' });
+  });
+  afterAll(() => app?.close());
+
+  /** Sets the account's verified flag as a change of it would: in the database, and out of every instance's profile cache. */
+  async function setVerified(userId: string, verified: boolean): Promise<void> {
+    const invalidation = app.app.get(CacheInvalidation);
+    await app.dataSource.transaction(async (manager) => {
+      await manager.query('UPDATE users SET email_verified = $2 WHERE id = $1', [userId, verified]);
+      await invalidation.publish(manager, `profile:${userId}`);
+    });
+  }
+
+  it('refuses an account whose address is not verified with 403 EMAIL_NOT_VERIFIED, as login does', async () => {
+    const user = await registerUser(app);
+    await setVerified(user.id, true);
+    const session = await logIn(app, 'body', user);
+    const phone = new SoftAuthenticator();
+    await addPasskey(session.client, user.password, phone);
+    expect((await passkeyLogIn(app, phone)).response.status).toBe(200);
+
+    // The requirement was turned on after the account had a passkey, say.
+    await setVerified(user.id, false);
+    expectError((await passkeyLogIn(app, phone)).response, 403, 'EMAIL_NOT_VERIFIED');
   });
 });
 
