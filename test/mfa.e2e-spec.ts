@@ -7,7 +7,7 @@ import { decodeToken } from './support/jws';
 import { outboxDrained } from './support/outbox';
 import { SmtpReceiver } from './support/smtp-receiver';
 import { startTestApp, TestApp } from './support/test-app';
-import { EnabledTotp, enableTotp, expectStatus, queuedMails, recordQueuedMails, TOTP_STEP_MS, totpCode, wrongTotpCode } from './support/totp';
+import { currentSession, EnabledTotp, enableTotp, expectStatus, queuedMails, recordQueuedMails, TOTP_STEP_MS, totpCode, wrongTotpCode } from './support/totp';
 import { LoggedInClient, logIn, registerUser, TestUser } from './support/users';
 
 /**
@@ -93,11 +93,6 @@ async function mfaLogIn(
 }
 
 const claimsOf = (accessToken: string) => decodeToken(accessToken).claims;
-
-async function currentSession(client: ApiClient): Promise<{ aal: string; amr: string[] }> {
-  const response = expectStatus('sessions', await client.get(SESSIONS), 200);
-  return (response.body as Array<{ current: boolean; aal: string; amr: string[] }>).find((item) => item.current)!;
-}
 
 async function revokedReasons(testApp: TestApp, sessionIds: string[]): Promise<Array<string | null>> {
   const rows: Array<{ id: string; reason: string | null }> = await testApp.dataSource.query(

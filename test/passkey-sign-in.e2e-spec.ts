@@ -13,7 +13,7 @@ import {
   PasskeyAlgorithm,
   PasskeyItem,
   passkeyLogIn,
-  PASSKEYS,
+  passkeysOf,
   SIGN_IN_OPTIONS,
   signInOptions,
   SoftAuthenticator,
@@ -23,7 +23,7 @@ import {
   TEST_RP_ID,
 } from './support/soft-authenticator';
 import { startTestApp, TestApp } from './support/test-app';
-import { enableTotp, expectStatus, TOTP_STEP_MS, totpCode } from './support/totp';
+import { currentSession, enableTotp, expectStatus, TOTP_STEP_MS, totpCode } from './support/totp';
 import { LoggedInClient, logIn, registerUser, TEST_PASSWORD, TestUser } from './support/users';
 
 /**
@@ -35,7 +35,6 @@ import { LoggedInClient, logIn, registerUser, TEST_PASSWORD, TestUser } from './
  */
 
 const API = '/api/v1';
-const SESSIONS = `${API}/auth/sessions`;
 const LOGIN = `${API}/auth/login`;
 const LOGIN_MFA = `${API}/auth/login/mfa`;
 const REGISTER = `${API}/auth/register`;
@@ -58,15 +57,6 @@ function bearerClient(app: TestApp, accessToken: string): ApiClient {
   const client = app.client();
   client.bearer = accessToken;
   return client;
-}
-
-async function currentSession(client: ApiClient): Promise<{ aal: string; amr: string[] }> {
-  const response = expectStatus('sessions', await client.get(SESSIONS), 200);
-  return (response.body as Array<{ current: boolean; aal: string; amr: string[] }>).find((item) => item.current)!;
-}
-
-async function passkeysOf(client: ApiClient): Promise<PasskeyItem[]> {
-  return expectStatus('list passkeys', await client.get(PASSKEYS), 200).body;
 }
 
 async function eventsOf(client: ApiClient, type: string): Promise<Array<{ type: string; amr: string[] | null; sessionId: string | null }>> {

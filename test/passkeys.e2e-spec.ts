@@ -5,8 +5,8 @@ import { eventually } from './support/eventually';
 import {
   addPasskey,
   PASSKEY_OPTIONS,
-  PasskeyItem,
   passkeyLogIn,
+  passkeysOf,
   PASSKEYS,
   registrationOptions,
   SoftAuthenticator,
@@ -33,10 +33,6 @@ const ADDED = 'A passkey was added to your account';
 const REMOVED = 'A passkey was removed from your account';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const CHALLENGE_LIFETIME_MS = 5 * 60_000;
-
-async function passkeysOf(client: ApiClient): Promise<PasskeyItem[]> {
-  return expectStatus('list passkeys', await client.get(PASSKEYS), 200).body;
-}
 
 function expectPasskeyInvalid(response: ApiResponse): void {
   expectError(response, 400, 'PASSKEY_INVALID');

@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import { describeInBrowser, launchBrowser, TestBrowser } from '../support/browser';
+import { describeInBrowser, launchBrowser, step, TestBrowser } from '../support/browser';
 import { freePort } from '../support/free-port';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TOTP_STEP_MS, totpCode } from '../support/totp';
@@ -63,7 +63,7 @@ describeInBrowser('the account page in Chromium', () => {
     });
 
     it('signs in with the password and adds a named passkey, which is listed', async () => {
-      await step(browser, 'add-passkey', async () => {
+      await step(browser, 'account-page-add-passkey', async () => {
         await signInWithPassword(page, user);
         const add = page.getByRole('form', { name: 'Add a passkey' });
         await add.getByLabel('Name (optional)').fill('Test laptop');
@@ -75,7 +75,7 @@ describeInBrowser('the account page in Chromium', () => {
     });
 
     it('signs out, then signs in with the passkey alone (no email): the session is aal2, amr hwk and user', async () => {
-      await step(browser, 'passkey-sign-in', async () => {
+      await step(browser, 'account-page-passkey-sign-in', async () => {
         await signOut(page);
         await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
         await page.getByRole('heading', { name: 'Profile' }).waitFor();
@@ -86,7 +86,7 @@ describeInBrowser('the account page in Chromium', () => {
     });
 
     it('renames the passkey, then removes it', async () => {
-      await step(browser, 'rename-remove', async () => {
+      await step(browser, 'account-page-rename-remove', async () => {
         await page.getByRole('button', { name: 'Rename Test laptop' }).click();
         await page.getByLabel('New name for Test laptop').fill('Work key');
         await page.getByRole('form', { name: 'Rename Test laptop' }).getByRole('button', { name: 'Save' }).click();
@@ -99,7 +99,7 @@ describeInBrowser('the account page in Chromium', () => {
     });
 
     it('opened on 127.0.0.1, where browsers refuse passkeys, says to open it on localhost', async () => {
-      await step(browser, 'passkey-on-ip', async () => {
+      await step(browser, 'account-page-passkey-on-ip', async () => {
         await page.goto(`${origin.replace('localhost', '127.0.0.1')}/account`);
         await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
         await page
@@ -119,7 +119,7 @@ describeInBrowser('the account page in Chromium', () => {
     });
 
     it('enrols an authenticator app from the QR code, then signs in with the password and a code', async () => {
-      await step(browser, 'totp', async () => {
+      await step(browser, 'account-page-totp', async () => {
         await signInWithPassword(page, user);
         const enrol = page.getByRole('form', { name: 'Set up an authenticator app' });
         await enrol.getByLabel('Password').fill(user.password);
@@ -146,7 +146,7 @@ describeInBrowser('the account page in Chromium', () => {
     });
 
     it('after the access token expired, a reload refreshes once and shows the account', async () => {
-      await step(browser, 'refresh', async () => {
+      await step(browser, 'account-page-refresh', async () => {
         testApp.clock.advance((testApp.config.accessTokenTtlSeconds + 60) * 1000);
         const before = sent.length;
         await page.reload();
@@ -187,15 +187,4 @@ function inPage<T = unknown>(page: Page, path: string): Promise<T> {
 async function currentSession(page: Page): Promise<SessionItem | undefined> {
   const sessions = await inPage<SessionItem[]>(page, '/api/v1/auth/sessions');
   return sessions.filter((session) => session.current).map(({ aal, amr, current }) => ({ aal, amr, current }))[0];
-}
-
-/** Runs a step; on failure saves a screenshot under test-artifacts/ before rethrowing. */
-async function step(browser: TestBrowser, name: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    const file = await browser.screenshot(`account-page-${name}`).catch(() => 'none');
-    if (error instanceof Error) error.message += `\n(screenshot: ${file})`;
-    throw error;
-  }
 }

@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { CDPSession } from 'playwright-core';
 import * as ts from 'typescript';
-import { describeInBrowser, launchBrowser, TestBrowser } from '../support/browser';
+import { describeInBrowser, launchBrowser, step, TestBrowser } from '../support/browser';
 import { startTestApp, TestApp } from '../support/test-app';
 import { registerUser, TestUser } from '../support/users';
 
@@ -134,7 +134,7 @@ describeInBrowser('AuthClient passkeys in a browser (virtual authenticator, page
   });
 
   it('registerPasskey makes a resident credential for RP ID localhost and answers the new passkey', async () => {
-    await step(browser, 'passkey-register', async () => {
+    await step(browser, 'client-passkey-register', async () => {
       const passkey = await browser.page.evaluate((password) => (globalThis as any).client.registerPasskey(password, 'Virtual authenticator'), user.password);
       expect(passkey).toEqual({ id: expect.any(String), name: 'Virtual authenticator', createdAt: expect.any(String), lastUsedAt: null, backedUp: false });
       expect(await authenticator.credentials()).toEqual([expect.objectContaining({ rpId: 'localhost', isResidentCredential: true })]);
@@ -142,7 +142,7 @@ describeInBrowser('AuthClient passkeys in a browser (virtual authenticator, page
   });
 
   it('after logout, loginWithPasskey signs in with no email and the session answers the profile', async () => {
-    await step(browser, 'passkey-login', async () => {
+    await step(browser, 'client-passkey-login', async () => {
       const { result, me, passkeys } = await browser.page.evaluate(async () => {
         const client = (globalThis as any).client;
         await client.logout();
@@ -157,7 +157,7 @@ describeInBrowser('AuthClient passkeys in a browser (virtual authenticator, page
   });
 
   it('registering again on the same authenticator rejects with a PasskeyError "exists" (the service excluded its credential)', async () => {
-    await step(browser, 'passkey-exists', async () => {
+    await step(browser, 'client-passkey-exists', async () => {
       const failure = await browser.page.evaluate(
         (password) => (globalThis as any).client.registerPasskey(password).catch((globalThis as any).describeError),
         user.password,
@@ -167,7 +167,7 @@ describeInBrowser('AuthClient passkeys in a browser (virtual authenticator, page
   });
 
   it('a sign-in the authenticator declines (no passkey of this site on it) rejects with a PasskeyError "cancelled", not an AuthError', async () => {
-    await step(browser, 'passkey-cancelled', async () => {
+    await step(browser, 'client-passkey-cancelled', async () => {
       await authenticator.clearCredentials();
       const failure = await browser.page.evaluate(() => (globalThis as any).client.loginWithPasskey().catch((globalThis as any).describeError));
       expect(failure).toMatchObject({ name: 'PasskeyError', reason: 'cancelled', causeName: 'NotAllowedError' });
@@ -236,15 +236,4 @@ globalThis.AuthClient = AuthClient;
 /** Waits (at most 2 s) until `done()` holds: response bodies are read after the page has them. */
 async function until(done: () => boolean): Promise<void> {
   for (let tries = 0; tries < 40 && !done(); tries++) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
-/** Runs a step; on failure saves a screenshot under test-artifacts/ before rethrowing. */
-async function step(browser: TestBrowser, name: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    const file = await browser.screenshot(`client-${name}`).catch(() => 'none');
-    if (error instanceof Error) error.message += `\n(screenshot: ${file})`;
-    throw error;
-  }
 }

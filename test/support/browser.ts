@@ -77,3 +77,14 @@ export async function launchBrowser(): Promise<TestBrowser> {
     },
   };
 }
+
+/** Runs a step of a browser test; on failure saves a screenshot (`test-artifacts/<name>.png`) and names it in the error. */
+export async function step(browser: TestBrowser, name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const file = await browser.screenshot(name).catch(() => 'none');
+    if (error instanceof Error) error.message += `\n(screenshot: ${file})`;
+    throw error;
+  }
+}

@@ -237,6 +237,11 @@ export async function registrationOptions(client: ApiClient, password: string): 
  * Adds a passkey made by `authenticator` (on TEST_ORIGIN unless `ceremony` says
  * otherwise) to the account `client` is signed in as; throws unless 201.
  */
+/** GET /users/me/passkeys, which must answer 200. */
+export async function passkeysOf(client: ApiClient): Promise<PasskeyItem[]> {
+  return expectStatus('list passkeys', await client.get(PASSKEYS), 200).body;
+}
+
 export async function addPasskey(
   client: ApiClient,
   password: string,

@@ -27,6 +27,12 @@ export function expectStatus(name: string, response: ApiResponse, status: number
   return response;
 }
 
+/** How the session of `client` was signed in, as its own session list says. */
+export async function currentSession(client: ApiClient): Promise<{ aal: string; amr: string[] }> {
+  const response = expectStatus('sessions', await client.get('/api/v1/auth/sessions'), 200);
+  return (response.body as Array<{ current: boolean; aal: string; amr: string[] }>).find((item) => item.current)!;
+}
+
 export interface EnabledTotp {
   secret: string;
   recoveryCodes: string[];
