@@ -1,5 +1,6 @@
 import { generateRegistrationOptions } from '@simplewebauthn/server';
 import { CacheInvalidation } from '../src/cache/cache-invalidation.service';
+import { PasskeyChallenges } from '../src/passkeys/passkey-challenges.service';
 import { randomUUID } from 'node:crypto';
 import { ApiClient, ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
@@ -114,6 +115,15 @@ describe('passkey sign-in', () => {
       const [first, second] = [await signInOptions(app), await signInOptions(app)];
       expect(second.challengeId).not.toBe(first.challengeId);
       expect(second.options.challenge).not.toBe(first.options.challenge);
+    });
+
+    it('the hourly clean-up removes the challenges past their 5 minutes and keeps the live ones', async () => {
+      const expired = await signInOptions(app);
+      app.clock.advance(CHALLENGE_LIFETIME_MS + 1);
+      const live = await signInOptions(app);
+      expect(await app.app.get(PasskeyChallenges).deleteExpired()).toBeGreaterThanOrEqual(1);
+      const left = await app.dataSource.query('SELECT id FROM passkey_challenges WHERE id = ANY($1)', [[expired.challengeId, live.challengeId]]);
+      expect(left).toEqual([{ id: live.challengeId }]);
     });
   });
 

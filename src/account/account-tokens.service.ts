@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, LessThan, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { CLEANUP_INTERVAL_MS, cleanUp } from '../database/hourly-cleanup';
+import { CLEANUP_INTERVAL_MS, deleteExpiredRows } from '../database/hourly-cleanup';
 import { hashKey, newRandomKey } from '../sessions';
 import { AccountToken, AccountTokenKind } from './account-token.entity';
 
@@ -98,9 +98,6 @@ export class AccountTokens {
   /** Removes tokens past their expiry, used or not, so that the table does not grow without bound. */
   @Interval(CLEANUP_INTERVAL_MS)
   deleteExpired(): Promise<number> {
-    return cleanUp(this.logger, 'Expired-token', async () => {
-      const result = await this.tokens.delete({ expiresAt: LessThan(new Date(this.clock.now())) });
-      return result.affected ?? 0;
-    });
+    return deleteExpiredRows(this.logger, 'Expired-token', this.tokens, this.clock.now());
   }
 }

@@ -2,11 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, LessThan, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import type { AuthMethod, ClientInfo } from '../common/authenticated-user';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
-import { CLEANUP_INTERVAL_MS, cleanUp } from '../database/hourly-cleanup';
+import { CLEANUP_INTERVAL_MS, deleteExpiredRows } from '../database/hourly-cleanup';
 import { hashKey, newRandomKey } from '../sessions';
 import { MfaChallenge } from './mfa-challenge.entity';
 import { SecondFactorService } from './second-factor.service';
@@ -94,10 +94,7 @@ export class MfaLogin {
   /** Removes challenges past their expiry, so that the table does not grow without bound. */
   @Interval(CLEANUP_INTERVAL_MS)
   deleteExpired(): Promise<number> {
-    return cleanUp(this.logger, 'Expired MFA challenge', async () => {
-      const result = await this.challenges.delete({ expiresAt: LessThan(new Date(this.clock.now())) });
-      return result.affected ?? 0;
-    });
+    return deleteExpiredRows(this.logger, 'Expired MFA challenge', this.challenges, this.clock.now());
   }
 
   private isLive(challenge: MfaChallenge): boolean {

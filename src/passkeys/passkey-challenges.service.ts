@@ -2,9 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { CLEANUP_INTERVAL_MS, cleanUp } from '../database/hourly-cleanup';
+import { CLEANUP_INTERVAL_MS, deleteExpiredRows } from '../database/hourly-cleanup';
 import { PASSKEY_CHALLENGE_TTL_MS } from './passkey-ceremony';
 import { PasskeyCeremony, PasskeyChallenge } from './passkey-challenge.entity';
 
@@ -46,9 +46,6 @@ export class PasskeyChallenges {
 
   @Interval(CLEANUP_INTERVAL_MS)
   deleteExpired(): Promise<number> {
-    return cleanUp(this.logger, 'Expired passkey challenge', async () => {
-      const result = await this.challenges.delete({ expiresAt: LessThan(new Date(this.clock.now())) });
-      return result.affected ?? 0;
-    });
+    return deleteExpiredRows(this.logger, 'Expired passkey challenge', this.challenges, this.clock.now());
   }
 }
