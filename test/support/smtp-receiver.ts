@@ -50,9 +50,9 @@ export class SmtpReceiver {
     return this.mails.filter((mail) => mail.to === to);
   }
 
-  /** Waits (at most 10 s) for the `count`-th mail to `to` whose subject contains `subject`, and returns it. */
-  async next(to: string, subject: string, count = 1): Promise<ReceivedMail> {
-    const deadline = Date.now() + 10_000;
+  /** Waits (at most `withinMs`, 10 s by default) for the `count`-th mail to `to` whose subject contains `subject`, and returns it. */
+  async next(to: string, subject: string, count = 1, withinMs = 10_000): Promise<ReceivedMail> {
+    const deadline = Date.now() + withinMs;
     for (;;) {
       const found = this.for(to).filter((mail) => mail.subject.includes(subject));
       if (found.length >= count) return found[count - 1];
