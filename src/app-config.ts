@@ -6,6 +6,7 @@ import { DatabaseConfig, readDatabaseConfig } from './database/database.config';
 import { MailConfig, readMailConfig } from './mail/mail.config';
 import { MetricsConfig, readMetricsConfig } from './metrics/metrics.config';
 import { readMfaConfig } from './mfa/mfa.config';
+import { readIdentitiesConfig } from './identities/identities.config';
 import { readPasskeysConfig } from './passkeys/passkeys.config';
 import { RateLimitConfig, readRateLimitConfig } from './rate-limit/rate-limit.config';
 import { readRedisConfig, RedisConfig } from './redis/redis.config';
@@ -35,7 +36,8 @@ export type AppConfig = ServerConfig &
   MailConfig &
   MetricsConfig &
   ReturnType<typeof readMfaConfig> &
-  ReturnType<typeof readPasskeysConfig>;
+  ReturnType<typeof readPasskeysConfig> &
+  ReturnType<typeof readIdentitiesConfig>;
 
 /** Reads and validates the whole configuration from `env`, as the modules would at boot. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -53,5 +55,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...readMetricsConfig(env),
     ...readMfaConfig(env),
     ...readPasskeysConfig(env),
+    ...readIdentitiesConfig(env),
   };
 }

@@ -15,6 +15,7 @@ import { serverConfig } from './config/server.config';
 import { databaseConfig } from './database/database.config';
 import { DatabaseModule, ExtraMigrations } from './database/database.module';
 import { HealthModule, metricsEndpoint } from './health/health.module';
+import { identitiesConfig } from './identities';
 import { LoggingModule } from './logging/logging.module';
 import { metricsConfig } from './metrics/metrics.config';
 import { MetricsModule } from './metrics/metrics.module';
@@ -69,6 +70,7 @@ export class AppModule {
             recoveryConfig,
             mfaConfig,
             passkeysConfig,
+            identitiesConfig,
           ],
         }),
         // `auth.session.*` and the like work in @OnEvent.

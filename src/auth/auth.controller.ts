@@ -15,6 +15,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_TOKEN_ERRORS, ApiErrors } from '../common/api-errors.decorator';
 import { Clock } from '../common/clock';
+import { AppError } from '../common/error-code';
 import { UserResponseDto } from '../users';
 import { AuthService, isChallenge } from './auth.service';
 import { IssuedSession } from './issued-session';
@@ -92,10 +93,20 @@ export class AuthController {
     @Body() body: MfaLoginDto,
     @Headers('x-token-transport') transportHeader: string | undefined,
     @Client() client: ClientInfo,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionResponseDto> {
     const transport = loginTransport(transportHeader);
-    const issued = await this.auth.completeMfaLogin(body.mfaToken, MfaLoginDto.proofOf(body), client);
+    const proof = MfaLoginDto.proofOf(body);
+    const fromCookie = body.mfaToken === undefined ? this.cookies.mfaToken(request) : undefined;
+    const mfaToken = body.mfaToken ?? fromCookie;
+    if (mfaToken === undefined) {
+      throw new AppError('VALIDATION_FAILED', 'Send the mfaToken of the login challenge', {
+        details: [{ field: 'mfaToken', messages: ['mfaToken is required (unless the sign-in left it in the MFA cookie)'] }],
+      });
+    }
+    const issued = await this.auth.completeMfaLogin(mfaToken, proof, client);
+    if (fromCookie !== undefined) this.cookies.clearMfaToken(reply);
     return this.sessionResponse(issued, transport, reply);
   }
 

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { IdentitiesModule } from '../identities';
 import { MailModule } from '../mail';
 import { MfaModule } from '../mfa';
 import { PasskeysModule } from '../passkeys';
@@ -10,6 +11,7 @@ import { TokensModule } from '../tokens';
 import { UsersModule } from '../users';
 import { AccessTokenVerifier } from './access-token-verifier.service';
 import { AuthController } from './auth.controller';
+import { OidcLoginController } from './oidc-login.controller';
 import { PasskeyLoginController } from './passkey-login.controller';
 import { AuthService } from './auth.service';
 import { AssuranceGuard } from './guards/assurance.guard';
@@ -26,8 +28,8 @@ import { SessionStarter } from './session-starter.service';
  */
 @Global()
 @Module({
-  imports: [UsersModule, SessionsModule, TokensModule, SecurityEventsModule, RateLimitModule, MailModule, MfaModule, PasskeysModule],
-  controllers: [AuthController, PasskeyLoginController],
+  imports: [UsersModule, SessionsModule, TokensModule, SecurityEventsModule, RateLimitModule, MailModule, MfaModule, PasskeysModule, IdentitiesModule],
+  controllers: [AuthController, PasskeyLoginController, OidcLoginController],
   providers: [
     AuthService,
     SessionStarter,

@@ -75,6 +75,12 @@ export class AuthService {
     return this.starter.start(user, { amr }, client);
   }
 
+  /** A session for the account a provider's identity signs in (`fed`), or the challenge of an account with a second factor. */
+  async loginWithProvider(user: User, client: ClientInfo): Promise<IssuedSession | MfaChallengeIssued> {
+    this.assertVerifiedIfRequired(user, client);
+    return this.starter.start(user, { amr: ['fed'] }, client);
+  }
+
   /** The second step of a sign-in with a second factor: the session, at `aal2`. */
   async completeMfaLogin(mfaToken: string, proof: MfaProof, client: ClientInfo): Promise<IssuedSession> {
     const { userId, amr } = await this.mfaLogin.complete(mfaToken, proof, client);

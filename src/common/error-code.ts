@@ -21,9 +21,17 @@ export const ERROR_STATUS = {
   MFA_CODE_INVALID: HttpStatus.UNAUTHORIZED,
   /** A passkey sign-in that does not verify (unknown credential, signature, origin, RP ID or challenge); a registration that does not is 400 with this code. */
   PASSKEY_INVALID: HttpStatus.UNAUTHORIZED,
+  /** A password-checked route of an account that has no password (made by an identity provider): it sets one through forgot-password. */
+  PASSWORD_NOT_SET: HttpStatus.FORBIDDEN,
+  /** A route that needs the user present, for an account without a password whose session started more than 10 minutes ago. */
+  REAUTHENTICATION_REQUIRED: HttpStatus.FORBIDDEN,
+  /** A callback of an OpenID Connect sign-in that this browser did not start, or too late. */
+  OIDC_STATE_INVALID: HttpStatus.BAD_REQUEST,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   EMAIL_TAKEN: HttpStatus.CONFLICT,
   MFA_ALREADY_ENABLED: HttpStatus.CONFLICT,
+  /** Linking a provider identity that another account holds. */
+  IDENTITY_TAKEN: HttpStatus.CONFLICT,
   /** Removing the account's last way in (its password, passkeys and linked identities). */
   LAST_SIGN_IN_METHOD: HttpStatus.CONFLICT,
   /** Headers and body not fully received within REQUEST_TIMEOUT (answered by the HTTP layer, which then closes the connection). */

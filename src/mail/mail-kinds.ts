@@ -16,6 +16,8 @@ export const MAIL_KINDS = {
   recoveryCodesRegenerated: 'recovery_codes_regenerated',
   passkeyAdded: 'passkey_added',
   passkeyRemoved: 'passkey_removed',
+  identityLinked: 'identity_linked',
+  identityUnlinked: 'identity_unlinked',
 } as const;
 
 export type MailKind = (typeof MAIL_KINDS)[keyof typeof MAIL_KINDS];

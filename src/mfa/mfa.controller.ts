@@ -30,9 +30,17 @@ export class MfaController {
   @Post('totp')
   @LimitPasswordChecks()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Start enrolling TOTP (needs the password): a secret and its QR code, to confirm with a first code' })
+  @ApiOperation({ summary: 'Start enrolling TOTP (needs the password, or a recent sign-in without one): a secret and its QR code, to confirm with a first code' })
   @ApiOkResponse({ type: TotpEnrolmentDto })
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'MFA_ALREADY_ENABLED', 'RATE_LIMITED')
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'INVALID_CREDENTIALS',
+    'REAUTHENTICATION_REQUIRED',
+    ...ACCESS_TOKEN_ERRORS,
+    'CSRF_TOKEN_INVALID',
+    'MFA_ALREADY_ENABLED',
+    'RATE_LIMITED',
+  )
   startEnrolment(@CurrentUser() user: AuthenticatedUser, @Body() body: EnrolTotpDto): Promise<TotpEnrolmentDto> {
     return this.mfa.startEnrolment(user, body.password);
   }

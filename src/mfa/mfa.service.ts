@@ -8,7 +8,7 @@ import { AppError } from '../common/error-code';
 import { transactionWithRetry } from '../database/transactions';
 import { MAIL_KINDS, MailOutbox } from '../mail';
 import { AuthEventsService } from '../security-events';
-import { KeyStoreService, RevokedReason, SessionsService } from '../sessions';
+import { KeyStoreService, RevokedReason, SessionsService, UserPresence } from '../sessions';
 import { User, UsersService } from '../users';
 import { MfaConfig, mfaConfig } from './mfa.config';
 import { MfaKeys } from './mfa-keys.service';
@@ -48,6 +48,7 @@ export class MfaService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly keyStore: KeyStoreService,
+    private readonly presence: UserPresence,
     private readonly events: AuthEventsService,
     private readonly outbox: MailOutbox,
     private readonly dataSource: DataSource,
@@ -76,10 +77,9 @@ export class MfaService implements OnModuleInit {
     return { totp: { enabled: enabledAt !== null, createdAt: enabledAt }, recoveryCodesRemaining: enabledAt ? recoveryCodesRemaining : 0 };
   }
 
-  /** A new pending secret (replacing an earlier pending one), once the password is checked. */
-  async startEnrolment(user: AuthenticatedUser, password: string): Promise<TotpEnrolment> {
-    await this.users.assertPassword(user.id, password);
-    const { email } = await this.users.getById(user.id);
+  /** A new pending secret (replacing an earlier pending one), once the user is confirmed present (the password, or a recent sign-in). */
+  async startEnrolment(user: AuthenticatedUser, password: string | undefined): Promise<TotpEnrolment> {
+    const { email } = await this.presence.confirm(user, password);
     const secret = newTotpSecret();
     const now = new Date(this.clock.now());
     // Replaces a pending enrolment, never an enabled one (a concurrent confirmation included).

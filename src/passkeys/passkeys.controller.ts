@@ -19,9 +19,11 @@ export class PasskeysController {
   @Post('options')
   @LimitPasswordChecks()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Start adding a passkey (needs the password): options for navigator.credentials.create(), valid 5 minutes' })
+  @ApiOperation({
+    summary: 'Start adding a passkey (needs the password, or a recent sign-in without one): options for navigator.credentials.create(), valid 5 minutes',
+  })
   @ApiOkResponse({ description: 'PublicKeyCredentialCreationOptionsJSON', schema: { type: 'object', additionalProperties: true } })
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'MFA_REQUIRED', 'RATE_LIMITED')
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'REAUTHENTICATION_REQUIRED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'MFA_REQUIRED', 'RATE_LIMITED')
   options(@CurrentUser() user: AuthenticatedUser, @Body() body: PasskeyOptionsDto): Promise<PublicKeyCredentialCreationOptionsJSON> {
     return this.passkeys.registrationOptions(user, body.password);
   }

@@ -11,7 +11,8 @@ import { AppError } from '../common/error-code';
 import { transactionWithRetry } from '../database/transactions';
 import { MAIL_KINDS, MailOutbox } from '../mail';
 import { AuthEventsService } from '../security-events';
-import { User, UsersService } from '../users';
+import { UserPresence } from '../sessions';
+import { SignInMethods, User, UsersService } from '../users';
 import { PASSKEY_ALGORITHMS, PASSKEY_CHALLENGE_TTL_MS, passkeyInvalid } from './passkey-ceremony';
 import { PasskeyChallenges } from './passkey-challenges.service';
 import { PasskeyMails } from './passkey-mails';
@@ -33,6 +34,8 @@ export class PasskeysService implements OnModuleInit {
     @InjectRepository(PasskeyUserHandle) private readonly handles: Repository<PasskeyUserHandle>,
     private readonly challenges: PasskeyChallenges,
     private readonly users: UsersService,
+    private readonly presence: UserPresence,
+    private readonly signInMethods: SignInMethods,
     private readonly events: AuthEventsService,
     private readonly outbox: MailOutbox,
     private readonly dataSource: DataSource,
@@ -43,12 +46,12 @@ export class PasskeysService implements OnModuleInit {
   onModuleInit(): void {
     this.outbox.composeWith(MAIL_KINDS.passkeyAdded, async (mail) => PasskeyMails.passkeyAdded(mail.recipient));
     this.outbox.composeWith(MAIL_KINDS.passkeyRemoved, async (mail) => PasskeyMails.passkeyRemoved(mail.recipient));
+    this.signInMethods.register('passkeys', (userId, manager) => manager.getRepository(Passkey).countBy({ userId }));
   }
 
-  /** Options for `navigator.credentials.create()`, once the password is checked; the challenge waits 5 minutes for the answer. */
-  async registrationOptions(user: AuthenticatedUser, password: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    await this.users.assertPassword(user.id, password);
-    const account = await this.users.getById(user.id);
+  /** Options for `navigator.credentials.create()`, once the user is confirmed present; the challenge waits 5 minutes for the answer. */
+  async registrationOptions(user: AuthenticatedUser, password: string | undefined): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const account = await this.presence.confirm(user, password);
     assertAssurance(account, user);
     const [handle, existing] = await Promise.all([
       this.userHandle(user.id),
@@ -131,10 +134,7 @@ export class PasskeysService implements OnModuleInit {
       assertAssurance(owner, user);
       const repository = manager.getRepository(Passkey);
       if (!(await repository.existsBy({ id, userId: user.id }))) throw notFound();
-      const othersLeft = await repository.createQueryBuilder('passkey').where('passkey.user_id = :userId AND passkey.id <> :id', { userId: user.id, id }).getCount();
-      if (othersLeft === 0 && !(await this.users.hasPassword(user.id, manager))) {
-        throw new AppError('LAST_SIGN_IN_METHOD', 'This passkey is the last way to sign in to the account: add another one, or set a password, first');
-      }
+      await this.signInMethods.assertNotLast(user.id, manager, 'This passkey');
       await repository.delete({ id, userId: user.id });
       await this.events.record({ type: 'passkey_removed', userId: user.id, sessionId: user.sessionId, client }, manager);
       await this.outbox.queue({ kind: MAIL_KINDS.passkeyRemoved, to: owner.email, userId: user.id }, manager);

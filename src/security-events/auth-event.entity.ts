@@ -26,6 +26,8 @@ export const AUTH_EVENT_TYPES = [
   'passkey_added',
   'passkey_removed',
   'passkey_clone_suspected',
+  'identity_linked',
+  'identity_unlinked',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

@@ -103,6 +103,12 @@ export class KeyStoreService {
     );
   }
 
+  /** When the session was started (its sign-in), or null for an unknown one; read from the database. */
+  async startedAt(sessionId: string): Promise<Date | null> {
+    const session = await this.sessions.findOne({ where: { id: sessionId }, select: { id: true, createdAt: true } });
+    return session?.createdAt ?? null;
+  }
+
   /**
    * Rotates the session's keys with one conditional UPDATE (never
    * read-then-write). In the common case (the current refresh key) a single

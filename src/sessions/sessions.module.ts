@@ -9,12 +9,13 @@ import { SessionCleanup } from './session-cleanup.service';
 import { SessionEndings } from './session-endings';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import { UserPresence } from './user-presence';
 
 /** The KeyStore: one row per session, the per-request session check and its caches, and the routes that list and end sessions. */
 @Module({
   imports: [TypeOrmModule.forFeature([KeyStore]), UsersModule, SecurityEventsModule],
   controllers: [SessionsController],
-  providers: [KeyStoreService, SessionAuthenticator, SessionEndings, SessionsService, SessionCleanup],
-  exports: [KeyStoreService, SessionAuthenticator, SessionEndings, SessionsService],
+  providers: [KeyStoreService, SessionAuthenticator, SessionEndings, SessionsService, SessionCleanup, UserPresence],
+  exports: [KeyStoreService, SessionAuthenticator, SessionEndings, SessionsService, UserPresence],
 })
 export class SessionsModule {}

@@ -16,7 +16,7 @@ export interface PresentedToken {
 /** Where tokens travel in cookie transport, and where each kind of token is read from a request. */
 @Injectable()
 export class TokenCookies {
-  readonly names: { access: string; refresh: string; csrf: string };
+  readonly names: { access: string; refresh: string; csrf: string; mfa: string; oidcFlow: string };
 
   constructor(@Inject(tokensConfig.KEY) private readonly config: TokensConfig) {
     const secure = config.cookieSecure;
@@ -24,6 +24,8 @@ export class TokenCookies {
       access: secure ? '__Host-access_token' : 'access_token',
       refresh: secure ? '__Secure-refresh_token' : 'refresh_token',
       csrf: secure ? '__Host-csrf_token' : 'csrf_token',
+      mfa: secure ? '__Host-mfa_token' : 'mfa_token',
+      oidcFlow: secure ? '__Host-oidc_flow' : 'oidc_flow',
     };
   }
 
@@ -38,6 +40,32 @@ export class TokenCookies {
     reply.setCookie(this.names.access, '', this.options('/', true, 0));
     reply.setCookie(this.names.refresh, '', this.options(REFRESH_COOKIE_PATH, true, 0));
     reply.setCookie(this.names.csrf, '', this.options('/', false, 0));
+  }
+
+  /** The MFA token of a sign-in that came back from a provider (a redirect has no body to carry it). */
+  setMfaToken(reply: FastifyReply, mfaToken: string, lifetimeSeconds: number): void {
+    reply.setCookie(this.names.mfa, mfaToken, this.options('/', true, lifetimeSeconds));
+  }
+
+  mfaToken(request: FastifyRequest): string | undefined {
+    return request.cookies?.[this.names.mfa] || undefined;
+  }
+
+  clearMfaToken(reply: FastifyReply): void {
+    reply.setCookie(this.names.mfa, '', this.options('/', true, 0));
+  }
+
+  /**
+   * Binds sign-ins at a provider to this browser. Lax, unlike the others:
+   * the provider's redirect back is a cross-site navigation, which carries no
+   * Strict cookie. A browser keeps one value for all its flows (two tabs).
+   */
+  setFlowBinding(reply: FastifyReply, value: string, lifetimeSeconds: number): void {
+    reply.setCookie(this.names.oidcFlow, value, { ...this.options('/', true, lifetimeSeconds), sameSite: 'lax' });
+  }
+
+  flowBinding(request: FastifyRequest): string | undefined {
+    return request.cookies?.[this.names.oidcFlow] || undefined;
   }
 
   /** The access token: the Authorization header wins over the cookie; never the query string. */

@@ -1,4 +1,4 @@
-import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { isEmail, registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
 /** The one canonical form of an email address: trimmed, NFKC-normalised, lower-cased. */
 export function normalizeEmail(email: string): string {
@@ -61,4 +61,10 @@ export function IsUnambiguousEmail(options?: ValidationOptions): PropertyDecorat
       },
       validator: { validate: (value: unknown) => typeof value !== 'string' || ambiguityOf(value) === undefined },
     });
+}
+
+/** `email` in its canonical form when the service would take it at registration (EmailField's rules), else null. */
+export function acceptableEmail(email: string): string | null {
+  const normalized = normalizeEmail(email);
+  return normalized.length <= 254 && ambiguityOf(normalized) === undefined && isEmail(normalized) ? normalized : null;
 }

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, VirtualColumn } from 'typeorm';
 
 @Entity({ name: 'users' })
 export class User {
@@ -27,9 +27,13 @@ export class User {
   @Column({ name: 'security_stamp', type: 'integer', default: 0 })
   securityStamp: number;
 
-  /** argon2id (PHC string); never selected unless asked for. */
-  @Column({ name: 'password_hash', type: 'text', select: false })
-  passwordHash: string;
+  /** argon2id (PHC string); never selected unless asked for. Null for an account made by an identity provider until a reset sets one. */
+  @Column({ name: 'password_hash', type: 'text', select: false, nullable: true })
+  passwordHash: string | null;
+
+  /** Whether the account has a password, read with every profile (the hash itself never is). */
+  @VirtualColumn({ type: 'boolean', query: (alias) => `SELECT ${alias}.password_hash IS NOT NULL` })
+  hasPassword: boolean;
 
   @Column({ type: 'varchar', length: 100, nullable: true })
   name: string | null;

@@ -41,11 +41,20 @@ export class UsersService {
     });
   }
 
-  /** Creates a user from a hash of `hashPassword`; `manager` lets the caller record the event in the same transaction. */
-  async create(email: string, passwordHash: string, name: string | undefined, manager?: EntityManager): Promise<User> {
+  /**
+   * Creates a user from a hash of `hashPassword`, or without a password (null: an account made by an
+   * identity provider); `manager` lets the caller record the event in the same transaction.
+   */
+  async create(
+    email: string,
+    passwordHash: string | null,
+    name: string | undefined,
+    manager?: EntityManager,
+    options: { emailVerified?: boolean } = {},
+  ): Promise<User> {
     const users = manager?.getRepository(User) ?? this.users;
     try {
-      const { identifiers } = await users.insert({ email: normalizeEmail(email), passwordHash, name: name ?? null });
+      const { identifiers } = await users.insert({ email: normalizeEmail(email), passwordHash, name: name ?? null, emailVerified: options.emailVerified ?? false });
       return await users.findOneByOrFail({ id: identifiers[0].id as string });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -66,7 +75,7 @@ export class UsersService {
       .addSelect('user.passwordHash')
       .where('user.email = :email', { email: normalizeEmail(email) })
       .getOne();
-    const matches = await this.passwords.verify(user?.passwordHash, password);
+    const matches = await this.passwords.verify(user?.passwordHash ?? undefined, password);
     if (user && matches) {
       const { passwordHash: _hash, ...profile } = user;
       return { ok: true, user: profile as User };
@@ -77,7 +86,7 @@ export class UsersService {
   /** Whether `password` is the user's current password. */
   async checkPassword(userId: string, password: string): Promise<boolean> {
     const user = await this.users.createQueryBuilder('user').addSelect('user.passwordHash').where('user.id = :userId', { userId }).getOne();
-    return this.passwords.verify(user?.passwordHash, password);
+    return this.passwords.verify(user?.passwordHash ?? undefined, password);
   }
 
   /** Whether the account has a password: one of its ways in (read in `manager`'s transaction when given). */
@@ -90,9 +99,14 @@ export class UsersService {
     return Boolean(user?.passwordHash);
   }
 
-  /** Throws `INVALID_CREDENTIALS` unless `password` is the user's current password. */
+  /**
+   * Throws `INVALID_CREDENTIALS` unless `password` is the user's current password, and
+   * `PASSWORD_NOT_SET` for an account that has none (it sets one through forgot-password).
+   */
   async assertPassword(userId: string, password: string): Promise<void> {
-    if (!(await this.checkPassword(userId, password))) throw new AppError('INVALID_CREDENTIALS', 'The password is incorrect');
+    if (await this.checkPassword(userId, password)) return;
+    if (!(await this.hasPassword(userId))) throw passwordNotSet();
+    throw new AppError('INVALID_CREDENTIALS', 'The password is incorrect');
   }
 
   /** Whether an account has this address (read from the database, not the cache). */
@@ -127,6 +141,7 @@ export class UsersService {
   /** Stores a hash from `hashPassword`, in the caller's transaction (which ends sessions and voids tokens with it). */
   async setPasswordHash(id: string, passwordHash: string, manager: EntityManager): Promise<void> {
     await manager.getRepository(User).update({ id }, { passwordHash });
+    await this.invalidation.publish(manager, InvalidationKeys.profile(id));
   }
 
   /**
@@ -211,4 +226,8 @@ export class UsersService {
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
+}
+
+export function passwordNotSet(): AppError {
+  return new AppError('PASSWORD_NOT_SET', 'This account has no password: set one through "forgot password" first');
 }

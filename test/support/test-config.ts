@@ -12,6 +12,7 @@ import { readUsersConfig, usersConfig } from '../../src/users/users.config';
 import { mailConfig, readMailConfig } from '../../src/mail/mail.config';
 import { readRecoveryConfig, recoveryConfig } from '../../src/account/recovery.config';
 import { mfaConfig, readMfaConfig } from '../../src/mfa/mfa.config';
+import { identitiesConfig, readIdentitiesConfig } from '../../src/identities/identities.config';
 import { passkeysConfig, readPasskeysConfig } from '../../src/passkeys/passkeys.config';
 
 /**
@@ -37,6 +38,7 @@ export class TestConfigModule {
       { provide: metricsConfig.KEY, useValue: readMetricsConfig(env) },
       { provide: mfaConfig.KEY, useValue: readMfaConfig(env).mfa },
       { provide: passkeysConfig.KEY, useValue: readPasskeysConfig(env).passkeys },
+      { provide: identitiesConfig.KEY, useValue: readIdentitiesConfig(env).identities },
     ];
     return { module: TestConfigModule, providers, exports: providers.map((provider) => provider.provide) };
   }

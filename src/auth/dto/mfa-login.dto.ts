@@ -6,10 +6,13 @@ import type { MfaChallengeIssued, MfaProof } from '../../mfa';
 const CODE_MAX = 64;
 
 export class MfaLoginDto {
-  @ApiProperty({ description: 'The mfaToken of the login challenge' })
+  @ApiPropertyOptional({
+    description: 'The mfaToken of the login challenge; omit it after a sign-in at a provider, which left it in the HttpOnly MFA cookie',
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 512)
-  mfaToken: string;
+  mfaToken?: string;
 
   @ApiPropertyOptional({ example: '123456', description: 'A code from the authenticator app (spaces are ignored); or send recoveryCode' })
   @IsOptional()

@@ -1,14 +1,18 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { PASSWORD_MAX } from '../../users';
 
 export const CODE_MAX = 64;
 
 export class EnrolTotpDto {
-  @ApiProperty({ description: 'The current password: a stolen access token alone cannot add a factor' })
+  @ApiPropertyOptional({
+    description:
+      'The current password (a stolen access token alone cannot add a factor); an account without a password needs a session started in the last 10 minutes instead',
+  })
+  @IsOptional()
   @IsString()
   @MaxLength(PASSWORD_MAX)
-  password: string;
+  password?: string;
 }
 
 export class MfaCodeDto {

@@ -9,10 +9,14 @@ const NAME_MAX = 64;
 const PRINTABLE = /^[^\p{Cc}\p{Cf}]*$/u;
 
 export class PasskeyOptionsDto {
-  @ApiProperty({ description: 'The current password: a stolen access token alone cannot add a way in' })
+  @ApiPropertyOptional({
+    description:
+      'The current password (a stolen access token alone cannot add a way in); an account without a password needs a session started in the last 10 minutes instead',
+  })
+  @IsOptional()
   @IsString()
   @MaxLength(PASSWORD_MAX)
-  password: string;
+  password?: string;
 }
 
 export class AddPasskeyDto {

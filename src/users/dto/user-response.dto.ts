@@ -44,8 +44,7 @@ export class UserResponseDto {
       name: user.name,
       roles: user.roles,
       mfaEnabled: user.mfaEnabled,
-      // Every account is made with a password until sign-in with a provider arrives.
-      hasPassword: true,
+      hasPassword: user.hasPassword,
       createdAt: user.createdAt.toISOString(),
     };
   }
