@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiClient, ApiResponse } from './support/api-client';
 import { expectError } from './support/errors-assertions';
 import { ServiceProcess, startSecondInstance } from './support/service-process';
+import { freePort } from './support/free-port';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser, TEST_PASSWORD, TestUser } from './support/users';
 
@@ -183,7 +184,9 @@ describe('rate limits', () => {
     let testApp: TestApp;
     // Behind a proxy, so that each test counts from a client IP of its own.
     beforeAll(async () => {
-      testApp = await startTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', RATE_LIMIT_LOGIN: '1000/1m', TRUST_PROXY: 'true' });
+      // A sign-in provider that is down (a closed port): its routes answer at once, without a provider.
+      const provider = { OIDC_PROVIDERS: 'down', OIDC_DOWN_ISSUER: `http://127.0.0.1:${await freePort()}`, OIDC_DOWN_CLIENT_ID: 'c', OIDC_DOWN_CLIENT_SECRET: 's' };
+      testApp = await startTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', RATE_LIMIT_LOGIN: '1000/1m', TRUST_PROXY: 'true', ...provider });
     });
     afterAll(() => testApp.close());
 
@@ -225,6 +228,21 @@ describe('rate limits', () => {
       );
       expectRateLimited(await testApp.client().post('/api/v1/auth/email/verify', { token: 'guess' }, { headers }));
       expectRateLimited(await testApp.client().post(REGISTER, { email: uniqueEmail(), password: TEST_PASSWORD }, { headers }));
+    });
+
+    it('counts the OpenID Connect routes (the redirect to the provider, its callback) against the same limit', async () => {
+      const headers = forwardedFor('198.51.100.10');
+      const answers: number[] = [];
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const route = attempt % 2 ? '/api/v1/auth/oidc/down/callback?state=guess&code=guess' : '/api/v1/auth/oidc/down';
+        answers.push((await testApp.client().get(route, { headers })).status);
+      }
+      // The provider is down (302 back with ?error=OIDC_FAILED); a state this browser did not start is 400.
+      expect(answers).toEqual([302, 400, 302, 400, 302]);
+      expectRateLimited(await testApp.client().get('/api/v1/auth/oidc/down', { headers }));
+      expectRateLimited(await testApp.client().get('/api/v1/auth/oidc/down/callback?state=guess&code=guess', { headers }));
+      expectRateLimited(await testApp.client().post(LOGIN, { email: uniqueEmail(), password: WRONG_PASSWORD }, { headers }));
+      expect((await testApp.client().get('/api/v1/auth/providers', { headers })).status).toBe(200);
     });
 
     it('still serves another client IP', async () => {

@@ -8,7 +8,7 @@ import { Client } from '../common/decorators/client-info.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { AppError, ErrorCode } from '../common/error-code';
 import {
-  bindFlowToBrowser,
+  flowBindingOf,
   IdentitiesConfig,
   identitiesConfig,
   IdentitiesService,
@@ -69,8 +69,11 @@ export class OidcLoginController {
   async start(@Param('provider') name: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<RedirectTo> {
     const provider = this.providers.get(name);
     const returnTo = resolveReturnTo(queryOf(request).get('returnTo') ?? undefined, this.config);
+    const binding = flowBindingOf(this.cookies, request, reply);
     try {
-      return found(await this.flows.begin(provider, { binding: bindFlowToBrowser(this.cookies, request, reply), returnTo }));
+      const url = await this.flows.begin(provider, { binding: binding.value, returnTo });
+      binding.keep();
+      return found(url);
     } catch (error) {
       if (error instanceof OidcRedirectError) return found(withError(returnTo, error.code));
       throw error;

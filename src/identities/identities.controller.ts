@@ -9,7 +9,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { LimitPasswordChecks } from '../rate-limit';
 import { TokenCookies } from '../tokens';
 import { IdentityResponseDto, LinkIdentityDto, LinkUrlDto } from './dto/identity.dto';
-import { bindFlowToBrowser } from './flow-binding';
+import { flowBindingOf } from './flow-binding';
 import { IdentitiesConfig, identitiesConfig } from './identities.config';
 import { IdentitiesService } from './identities.service';
 import { OidcProviders } from './oidc-providers.service';
@@ -62,7 +62,9 @@ export class IdentitiesController {
   ): Promise<LinkUrlDto> {
     const provider = this.providers.get(name);
     const returnTo = resolveReturnTo(body.returnTo, this.config);
-    const url = await this.identities.startLink(user, provider, body.password, { binding: bindFlowToBrowser(this.cookies, request, reply), returnTo });
+    const binding = flowBindingOf(this.cookies, request, reply);
+    const url = await this.identities.startLink(user, provider, body.password, { binding: binding.value, returnTo });
+    binding.keep();
     return { url };
   }
 

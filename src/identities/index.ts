@@ -8,6 +8,6 @@ export { OidcFlows } from './oidc-flows.service';
 export { OidcProviders } from './oidc-providers.service';
 export { OidcRedirectError } from './oidc-outcome';
 export type { OidcRedirectCode } from './oidc-outcome';
-export { bindFlowToBrowser } from './flow-binding';
+export { flowBindingOf } from './flow-binding';
 export { resolveReturnTo } from './return-to';
 export { ProviderDto } from './dto/identity.dto';
