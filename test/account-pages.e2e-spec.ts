@@ -56,6 +56,22 @@ describe('the pages the mailed links open (outside production)', () => {
     expect(await script.text()).toContain('/auth/passkey/options');
   });
 
+  it('serves the same page at /mfa, where a provider sign-in lands for the second factor, under the CSP and with no inline script', async () => {
+    const response = await fetch(`${app.url}/mfa`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(html).toBe(await (await fetch(`${app.url}/account`)).text());
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script src="/account.js">']);
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+    // The script completes the second factor without an MFA token of its own: the HttpOnly cookie carries it.
+    const script = await (await fetch(`${app.url}/account.js`)).text();
+    expect(script).toContain("location.pathname === '/mfa'");
+    expect(script).toContain("send('POST', '/auth/login/mfa', body)");
+  });
+
   describeInBrowser('followed in Chromium', () => {
     let browser: TestBrowser;
     beforeAll(async () => {
@@ -99,7 +115,7 @@ describe('the pages the mailed links open (outside production)', () => {
   afterAll(() => app?.close());
 
   it('are not served: there APP_URL is the application front end', async () => {
-    for (const path of ['/verify-email?token=abc', '/account', '/account.js']) expectError(await app.client().get(path), 404, 'NOT_FOUND');
+    for (const path of ['/verify-email?token=abc', '/account', '/account.js', '/mfa']) expectError(await app.client().get(path), 404, 'NOT_FOUND');
     expect((await app.client().get('/health/live')).status).toBe(200);
   });
 });

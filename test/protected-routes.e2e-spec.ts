@@ -13,7 +13,7 @@ interface Route {
 }
 
 /** The pages outside production (where the mailed links lead, and the account page): for people, not in the OpenAPI document. */
-const PAGES = ['GET /verify-email', 'GET /reset-password', 'GET /account-pages.js', 'GET /account', 'GET /account.js'];
+const PAGES = ['GET /verify-email', 'GET /reset-password', 'GET /account-pages.js', 'GET /account', 'GET /account.js', 'GET /mfa'];
 
 const PUBLIC_ROUTES = [
   'POST /api/v1/auth/register',
@@ -23,6 +23,10 @@ const PUBLIC_ROUTES = [
   // A passkey sign-in: discoverable options, then the signed answer.
   'POST /api/v1/auth/passkey/options',
   'POST /api/v1/auth/passkey/login',
+  // Sign-in at an OpenID Connect provider: the list for a sign-in page, the redirect there, and its answer (bound to the browser by the flow cookie).
+  'GET /api/v1/auth/providers',
+  'GET /api/v1/auth/oidc/:provider',
+  'GET /api/v1/auth/oidc/:provider/callback',
   'POST /api/v1/auth/refresh',
   'POST /api/v1/auth/logout',
   'POST /api/v1/auth/password/forgot',

@@ -1,10 +1,12 @@
 /**
  * GET /account (outside production): one page to try every way in after
- * `npm start`, and what the browser tests drive. It talks to the API in cookie
- * transport, keeping the CSRF token of the login or refresh answer in memory
- * (else reading it from the readable CSRF cookie). Its script is a file
- * (/account.js, the CSP allows only 'self'); it builds every element with
- * textContent, never HTML from the server.
+ * `npm start`, and what the browser tests drive. Served at /mfa too, where a
+ * sign-in with a provider lands when the account has a second factor: there it
+ * shows only the form for the code (the MFA token is in an HttpOnly cookie).
+ * It talks to the API in cookie transport, keeping the CSRF token of the
+ * login or refresh answer in memory (else reading it from the readable CSRF
+ * cookie). Its script is a file (/account.js, the CSP allows only 'self'); it
+ * builds every element with textContent, never HTML from the server.
  */
 export const ACCOUNT_PAGE = `<!doctype html>
 <html lang="en">
@@ -14,6 +16,7 @@ export const ACCOUNT_PAGE = `<!doctype html>
 <title>Your account</title>
 <link rel="icon" href="data:,">
 <style>
+  [hidden] { display: none !important; }
   body { font: 15px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
   main { width: min(40rem, 94vw); margin: 2rem auto; }
   h1 { margin: 0 0 .5rem; }
@@ -67,7 +70,7 @@ export const ACCOUNT_PAGE = `<!doctype html>
 <button type="button" id="passkey-login" class="secondary">Sign in with a passkey</button>
 <div id="providers"></div>
 </section>
-<section aria-labelledby="register-heading">
+<section id="register-section" aria-labelledby="register-heading">
 <h2 id="register-heading">Create an account</h2>
 <form id="register-form" aria-label="Create an account">
 <label for="register-email">Email</label>
@@ -91,6 +94,10 @@ export const ACCOUNT_PAGE = `<!doctype html>
 <dt>Second factor</dt><dd id="profile-mfa"></dd>
 <dt>Roles</dt><dd id="profile-roles"></dd>
 </dl>
+<div id="no-password" hidden>
+<p class="hint">This account has no password: it signs in with a provider (or a passkey), so the password fields are hidden. To set a password, use &ldquo;forgot password&rdquo;: the link it mails sets one.</p>
+<button type="button" id="set-password" class="secondary">Mail me a link to set a password</button>
+</div>
 <button type="button" id="sign-out">Sign out</button>
 </section>
 
@@ -142,6 +149,19 @@ export const ACCOUNT_PAGE = `<!doctype html>
 </form>
 </section>
 
+<section id="identities" aria-labelledby="identities-heading">
+<h2 id="identities-heading">Linked identities</h2>
+<ul id="identity-list" class="items" aria-label="Linked identities"></ul>
+<p id="no-identities" class="hint" hidden>No identity of a provider is linked.</p>
+<form id="identity-link-form" aria-label="Link a provider" hidden>
+<div class="password-field">
+<label for="identity-password">Password</label>
+<input id="identity-password" type="password" autocomplete="current-password" required>
+</div>
+<div id="link-buttons"></div>
+</form>
+</section>
+
 <section aria-labelledby="sessions-heading">
 <h2 id="sessions-heading">Sessions</h2>
 <ul id="session-list" class="items" aria-label="Sessions"></ul>
@@ -164,10 +184,24 @@ export const ACCOUNT_SCRIPT = `'use strict';
   const API = '/api/v1';
   const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
   const CSRF_COOKIES = ['__Host-csrf_token', 'csrf_token'];
-  const PROVIDER_ERRORS = {
-    ACCOUNT_EXISTS: 'an account with this address already exists: sign in to it, then link the provider',
-    OIDC_FAILED: 'the provider did not sign you in',
+  /** The codes a provider's round trip brings back in ?error= (and the expired second-factor step of /mfa). */
+  const REDIRECT_ERRORS = {
+    ACCOUNT_EXISTS:
+      'An account with this address exists already. It is never linked to a provider automatically: sign in to it (password or passkey), then link the provider under Linked identities.',
+    IDENTITY_TAKEN: 'That identity of the provider is linked to another account already: unlink it there first.',
+    OIDC_FAILED: 'The provider did not sign you in: it refused, failed or could not be reached. Try again.',
+    EMAIL_NOT_VERIFIED: 'This address is not verified, and this service signs in verified addresses only: confirm it with the link mailed to it first.',
+    REAUTHENTICATION_REQUIRED: 'The account was secured (password changed or reset, or signed out everywhere) while the provider was being linked: sign in again and link it once more.',
+    MFA_TOKEN_INVALID: 'The second-factor step expired or was used up: sign in again.',
   };
+  /** Plainer words for some refusals of the API. */
+  const API_ERRORS = {
+    LAST_SIGN_IN_METHOD: 'This is the last way into the account: add a passkey, link another provider or set a password (forgot password) before removing it.',
+    PASSWORD_NOT_SET: 'This account has no password: set one through forgot password first.',
+    REAUTHENTICATION_REQUIRED: 'Sign out and sign in again: an account without a password needs a sign-in within the last 10 minutes for this.',
+  };
+  /** /mfa: where a provider sign-in lands when the account has a second factor; only the code is asked. */
+  const MFA_PAGE = location.pathname === '/mfa';
   /** 401s after which the signed-in view has no session behind it. */
   const SESSION_OVER = ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED'];
   const $ = (id) => document.getElementById(id);
@@ -176,6 +210,9 @@ export const ACCOUNT_SCRIPT = `'use strict';
   let csrfToken = null;
   let mfaToken = null;
   let hasPassword = true;
+  let accountEmail = null;
+  /** GET /auth/providers: [{ name, label }]. */
+  let providers = [];
   /** Bumped by every sign-in and refresh: a 401 to a request sent before one is retried, not refreshed again. */
   let generation = 0;
   let refreshing = null;
@@ -259,7 +296,8 @@ export const ACCOUNT_SCRIPT = `'use strict';
       status.textContent = 'Your session has ended: sign in again. [' + error.code + ']';
     } else if (error instanceof ApiError) {
       const details = error.details.map((detail) => (detail.field ? detail.field + ': ' : '') + (detail.messages || []).join(', '));
-      status.textContent = (details.length > 0 ? details.join('; ') : error.message) + (error.code ? ' [' + error.code + ']' : '');
+      const text = details.length > 0 ? details.join('; ') : API_ERRORS[error.code] || error.message;
+      status.textContent = text + (error.code ? ' [' + error.code + ']' : '');
     } else if (error && error.name === 'NotAllowedError') {
       status.textContent = 'The passkey request was cancelled or timed out.';
     } else if (error && error.name === 'InvalidStateError') {
@@ -281,7 +319,7 @@ export const ACCOUNT_SCRIPT = `'use strict';
       const buttons = element.tagName === 'FORM' ? [...element.querySelectorAll('button')] : [element];
       buttons.forEach((button) => (button.disabled = true));
       try {
-        await run();
+        await run(submitted);
       } catch (error) {
         fail(error);
       } finally {
@@ -327,6 +365,7 @@ export const ACCOUNT_SCRIPT = `'use strict';
 
   /** After login, the MFA step or a passkey sign-in: a session, or the second-factor challenge. */
   async function signedIn(result) {
+    if (MFA_PAGE && !result.mfaRequired) return location.assign('/account');
     if (result.mfaRequired) {
       mfaToken = result.mfaToken;
       $('login-form').hidden = true;
@@ -349,16 +388,22 @@ export const ACCOUNT_SCRIPT = `'use strict';
 
   onSubmit('mfa-form', async () => {
     const code = value('mfa-code');
-    const body = /^[0-9]{6}$/.test(code) ? { mfaToken, code } : { mfaToken, recoveryCode: code };
+    const body = /^[0-9]{6}$/.test(code) ? { code } : { recoveryCode: code };
+    // Without one (on /mfa), the service reads the MFA token from its HttpOnly cookie.
+    if (mfaToken) body.mfaToken = mfaToken;
     try {
       await signedIn(await send('POST', '/auth/login/mfa', body));
     } catch (error) {
+      // On /mfa, a cookie that expired (401) or was never set (400, no MFA token at all): start again.
+      const noChallenge = error.code === 'MFA_TOKEN_INVALID' || (error.code === 'VALIDATION_FAILED' && error.details.some((detail) => detail.field === 'mfaToken'));
+      if (MFA_PAGE && noChallenge) return location.assign('/account?error=MFA_TOKEN_INVALID');
       if (error.code === 'MFA_TOKEN_INVALID') showSignedOut();
       throw error;
     }
   });
 
   $('mfa-cancel').addEventListener('click', () => {
+    if (MFA_PAGE) return location.assign('/account');
     showSignedOut();
     say('');
   });
@@ -384,21 +429,26 @@ export const ACCOUNT_SCRIPT = `'use strict';
     }
   });
 
-  /** A link per OpenID Connect provider; none while GET /auth/providers does not exist (404). */
+  /** A sign-in link and a link button per OpenID Connect provider (none configured: neither; a service without the route: 404). */
   async function loadProviders() {
-    let providers;
     try {
       providers = await send('GET', '/auth/providers');
     } catch (error) {
-      if (error.status === 404) return;
-      throw error;
+      if (error.status !== 404) throw error;
     }
     $('providers').replaceChildren(
       ...providers.map((provider) =>
         el('a', { className: 'button', href: API + '/auth/oidc/' + encodeURIComponent(provider.name) + '?returnTo=/account' }, 'Sign in with ' + provider.label),
       ),
     );
+    $('link-buttons').replaceChildren(
+      ...providers.map((provider) => el('button', { type: 'submit', className: 'secondary', 'data-provider': provider.name }, 'Link ' + provider.label)),
+    );
+    $('identity-link-form').hidden = providers.length === 0;
   }
+  const providersLoaded = MFA_PAGE ? Promise.resolve() : loadProviders();
+
+  const labelOf = (name) => (providers.find((provider) => provider.name === name) || { label: name }).label;
 
   // --- signed in ----------------------------------------------------------
 
@@ -413,11 +463,13 @@ export const ACCOUNT_SCRIPT = `'use strict';
     renderProfile(user);
     $('signed-out').hidden = true;
     $('signed-in').hidden = false;
-    await Promise.all([loadMfa(), loadPasskeys(), loadSessions()].map((loading) => loading.catch(fail)));
+    await Promise.all([loadMfa(), loadPasskeys(), loadIdentities(), loadSessions()].map((loading) => loading.catch(fail)));
   }
 
   function renderProfile(user) {
     hasPassword = user.hasPassword !== false;
+    accountEmail = user.email;
+    $('no-password').hidden = hasPassword;
     $('profile-email').textContent = user.email + (user.pendingEmail ? ' (changing to ' + user.pendingEmail + ')' : '');
     $('profile-name').textContent = user.name || '(none)';
     $('profile-verified').textContent = user.emailVerified ? 'yes' : 'no';
@@ -428,6 +480,11 @@ export const ACCOUNT_SCRIPT = `'use strict';
       field.querySelector('input').required = hasPassword;
     }
   }
+
+  onClick('set-password', async () => {
+    await send('POST', '/auth/password/forgot', { email: accountEmail });
+    say('A link to set a password is on its way to ' + accountEmail + '.');
+  });
 
   onClick('sign-out', async () => {
     try {
@@ -542,6 +599,44 @@ export const ACCOUNT_SCRIPT = `'use strict';
     await loadPasskeys();
   });
 
+  async function loadIdentities() {
+    await providersLoaded.catch(() => undefined);
+    const identities = await api('GET', '/users/me/identities');
+    $('identity-list').replaceChildren(...identities.map(identityItem));
+    $('no-identities').hidden = identities.length > 0;
+    // A deployment without providers, and an account with nothing linked: nothing to show.
+    $('identities').hidden = identities.length === 0 && providers.length === 0;
+  }
+
+  function identityItem(identity) {
+    const label = labelOf(identity.provider);
+    const name = label + (identity.email ? ' (' + identity.email + ')' : '');
+    const unlink = el('button', { type: 'button', className: 'danger', 'aria-label': 'Unlink ' + name }, 'Unlink');
+    handle(unlink, 'click', async () => {
+      await api('DELETE', '/users/me/identities/' + encodeURIComponent(identity.id));
+      say('Unlinked ' + name + '.');
+      await loadIdentities();
+    });
+    return el(
+      'li',
+      { 'data-identity-id': identity.id },
+      el('strong', {}, label),
+      el('span', { className: 'meta' }, (identity.email || 'no address given') + ', linked ' + when(identity.linkedAt)),
+      unlink,
+    );
+  }
+
+  /** Linking goes through the provider's own pages: the API answers the URL to open, and the callback comes back to /account. */
+  onSubmit('identity-link-form', async (submitted) => {
+    const provider = submitted.submitter && submitted.submitter.getAttribute('data-provider');
+    if (!provider) return;
+    const body = Object.assign({ returnTo: '/account' }, passwordBody('identity-password'));
+    const { url } = await api('POST', '/users/me/identities/' + encodeURIComponent(provider), body);
+    $('identity-link-form').reset();
+    say('Going to ' + labelOf(provider) + ' to link it...');
+    location.assign(url);
+  });
+
   async function loadSessions() {
     const sessions = await api('GET', '/auth/sessions');
     $('session-list').replaceChildren(...sessions.map(sessionItem));
@@ -571,15 +666,28 @@ export const ACCOUNT_SCRIPT = `'use strict';
 
   // --- start --------------------------------------------------------------
 
-  const providerError = new URLSearchParams(location.search).get('error');
-  if (providerError) {
-    fail(new Error('Sign-in with the provider did not complete: ' + (PROVIDER_ERRORS[providerError] || providerError) + ' [' + providerError + ']'));
-    history.replaceState(null, '', location.pathname);
+  function startMfaPage() {
+    for (const id of ['login-form', 'passkey-login', 'providers', 'register-section']) $(id).hidden = true;
+    $('sign-in-heading').textContent = 'Finish signing in';
+    $('mfa-form').hidden = false;
+    $('signed-out').hidden = false;
+    $('mfa-code').focus();
+    say('Enter the code from your authenticator app, or a recovery code.');
   }
-  loadProviders().catch(fail);
-  loadAccount().catch((error) => {
-    showSignedOut();
-    fail(error);
-  });
+
+  if (MFA_PAGE) {
+    startMfaPage();
+  } else {
+    const redirectError = new URLSearchParams(location.search).get('error');
+    if (redirectError) {
+      fail(new Error((REDIRECT_ERRORS[redirectError] || 'The provider step did not complete.') + ' [' + redirectError + ']'));
+      history.replaceState(null, '', location.pathname);
+    }
+    providersLoaded.catch(fail);
+    loadAccount().catch((error) => {
+      showSignedOut();
+      fail(error);
+    });
+  }
 })();
 `;

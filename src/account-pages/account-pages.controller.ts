@@ -35,6 +35,14 @@ export class AccountPagesController {
     return ACCOUNT_PAGE;
   }
 
+  /** Where a provider sign-in lands when the account has a second factor (APP_URL/mfa): the same page, asking only for the code. */
+  @Get('mfa')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  mfa(): string {
+    return ACCOUNT_PAGE;
+  }
+
   @Get('account.js')
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   accountScript(): string {

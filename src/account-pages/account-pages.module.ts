@@ -3,7 +3,10 @@ import { ConditionalModule } from '@nestjs/config';
 import { isProduction } from '../config/environment';
 import { AccountPagesController } from './account-pages.controller';
 
-/** GET /verify-email and /reset-password, where the mailed links of a development setup lead, and /account, to try every way in. */
+/**
+ * GET /verify-email and /reset-password, where the mailed links of a development setup lead, /account, to try
+ * every way in, and /mfa, where a provider sign-in of an account with a second factor lands (APP_URL/mfa).
+ */
 @Module({ controllers: [AccountPagesController] })
 class AccountPagesModule {}
 
@@ -13,4 +16,4 @@ export function accountPages() {
 }
 
 /** Their paths, outside the /api prefix. */
-export const ACCOUNT_PAGE_PATHS = ['verify-email', 'reset-password', 'account-pages.js', 'account', 'account.js'];
+export const ACCOUNT_PAGE_PATHS = ['verify-email', 'reset-password', 'account-pages.js', 'account', 'account.js', 'mfa'];
