@@ -403,6 +403,78 @@ describe('AuthClient', () => {
       expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-2');
     });
   });
+  describe('OpenID Connect providers', () => {
+    /** A fake service: a session at login, `answer(path)` for every other request. */
+    function providerService(answer: (path: string) => Response) {
+      const { sent, fakeFetch } = recordingFetch((path) => (path === '/api/v1/auth/login' ? json(200, session('csrf-1')) : answer(path)));
+      return { client: new AuthClient({ baseUrl: `${BASE}/`, fetch: fakeFetch }), sent };
+    }
+
+    it('providers GETs /auth/providers, public and without X-CSRF-Token', async () => {
+      const providers = [{ name: 'corp', label: 'Corp SSO' }];
+      const { client, sent } = providerService(() => json(200, providers));
+      await expect(client.providers()).resolves.toEqual(providers);
+      expect(sent).toEqual([{ method: 'GET', path: '/api/v1/auth/providers', headers: expect.any(Headers), credentials: 'include', body: undefined }]);
+      expect(sent[0].headers.has('x-csrf-token')).toBe(false);
+    });
+
+    it('signInWithProviderUrl is the start URL on the service, with returnTo in the query when given, and sends nothing', () => {
+      const { client, sent } = providerService(() => json(200, {}));
+      expect(client.signInWithProviderUrl('corp')).toBe(`${BASE}/api/v1/auth/oidc/corp`);
+      expect(client.signInWithProviderUrl('corp', '/account?tab=1')).toBe(`${BASE}/api/v1/auth/oidc/corp?returnTo=%2Faccount%3Ftab%3D1`);
+      expect(client.signInWithProviderUrl('a/b')).toBe(`${BASE}/api/v1/auth/oidc/a%2Fb`);
+      expect(sent).toEqual([]);
+    });
+
+    it.each([
+      ['with a password and returnTo', ['pw', '/account'], { password: 'pw', returnTo: '/account' }],
+      ['without a password (an account that has none)', [undefined, '/account'], { returnTo: '/account' }],
+      ['with neither', [], {}],
+    ] as const)('linkIdentity %s POSTs that body with X-CSRF-Token and resolves to the URL', async (_name, args, body) => {
+      const { client, sent } = providerService(() => json(200, { url: 'https://idp.example.test/authorize?state=s' }));
+      await client.login('a@b.c', 'pw');
+      await expect(client.linkIdentity('corp', ...args)).resolves.toBe('https://idp.example.test/authorize?state=s');
+      expect(sent.at(-1)).toEqual({ method: 'POST', path: '/api/v1/users/me/identities/corp', headers: expect.any(Headers), credentials: 'include', body });
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-1');
+    });
+
+    it('identities GETs the list; unlinkIdentity DELETEs one with X-CSRF-Token and rejects 409 LAST_SIGN_IN_METHOD with its code', async () => {
+      const identity = { id: 'i1', provider: 'corp', subject: 'sub-1', email: 'a@b.c', linkedAt: '2026-01-01T00:00:00.000Z' };
+      const answers = [json(200, [identity]), new Response(null, { status: 204 }), error(409, 'LAST_SIGN_IN_METHOD', 'Conflict')];
+      const { client, sent } = providerService(() => answers.shift()!);
+      await client.login('a@b.c', 'pw');
+      await expect(client.identities()).resolves.toEqual([identity]);
+      await expect(client.unlinkIdentity('i1')).resolves.toBeUndefined();
+      await expect(client.unlinkIdentity('i1')).rejects.toMatchObject({ status: 409, code: 'LAST_SIGN_IN_METHOD' });
+      expect(sent.slice(1).map(({ method, path }) => `${method} ${path}`)).toEqual([
+        'GET /api/v1/users/me/identities',
+        'DELETE /api/v1/users/me/identities/i1',
+        'DELETE /api/v1/users/me/identities/i1',
+      ]);
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-1');
+    });
+
+    it('completeMfa with fromCookie sends the code without an MFA token (the cookie carries it), and keeps the session', async () => {
+      const { client, sent } = providerService(() => json(200, session('csrf-mfa')));
+      await expect(client.completeMfa('123456', { fromCookie: true })).resolves.toEqual(session('csrf-mfa'));
+      await expect(client.completeMfa({ recoveryCode: 'abcde-fghjk' }, { fromCookie: true })).resolves.toEqual(session('csrf-mfa'));
+      expect(sent.map((request) => request.body)).toEqual([{ code: '123456' }, { recoveryCode: 'abcde-fghjk' }]);
+      expect(sent[0]).toMatchObject({ method: 'POST', path: '/api/v1/auth/login/mfa', credentials: 'include' });
+      await client.request('/api/v1/users/me', { method: 'PATCH', body: '{}' });
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-mfa');
+    });
+
+    it('completeMfa with fromCookie leaves a pending password challenge alone', async () => {
+      const challenge = { mfaRequired: true, mfaToken: 'mfa-token-1', methods: ['totp', 'recovery_code'], expiresIn: 300 };
+      const { sent, fakeFetch } = recordingFetch((path) => (path === '/api/v1/auth/login' ? json(200, challenge) : error(401, 'MFA_TOKEN_INVALID')));
+      const client = new AuthClient({ baseUrl: BASE, fetch: fakeFetch });
+      await client.login('a@b.c', 'pw');
+      await expect(client.completeMfa('123456', { fromCookie: true })).rejects.toMatchObject({ status: 401, code: 'MFA_TOKEN_INVALID' });
+      await expect(client.completeMfa('123456')).rejects.toMatchObject({ code: 'MFA_TOKEN_INVALID' });
+      expect(sent.slice(1).map((request) => request.body)).toEqual([{ code: '123456' }, { mfaToken: 'mfa-token-1', code: '123456' }]);
+    });
+  });
+
   describe('passkeys', () => {
     const creationOptions = {
       rp: { id: 'auth.example.test', name: 'Auth service' },

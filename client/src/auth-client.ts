@@ -29,6 +29,17 @@
  * failures (the user closing the prompt: `cancelled`) are PasskeyErrors, the
  * service's refusals AuthErrors (401 PASSKEY_INVALID, 400 PASSKEY_INVALID when
  * registering).
+ *
+ * OpenID Connect providers: `providers()` lists those the service is configured
+ * with, and `signInWithProviderUrl(name)` is the URL to send the browser to
+ * (a full-page navigation, not fetch: the provider shows its own pages). The
+ * service answers the provider's callback with a redirect back to the app, with
+ * the session in cookies, or `?error=CODE`. When the account has a second factor,
+ * that redirect goes to `APP_URL/mfa` with the MFA token in an HttpOnly cookie:
+ * there, `completeMfa(code, { fromCookie: true })` finishes the sign-in. A
+ * signed-in user links more identities with `linkIdentity()` (whose URL the
+ * browser then opens), lists them with `identities()` and removes one with
+ * `unlinkIdentity()`.
  */
 
 /** The error body of the contract: `{ statusCode, error, code, message, details? }`. */
@@ -50,6 +61,7 @@ export interface ApiUser {
   roles: string[];
   /** Whether the account has a second factor (TOTP) enabled. */
   mfaEnabled: boolean;
+  /** False for an account a provider sign-in created, until a password is set through forgot-password. */
   hasPassword: boolean;
   createdAt: string;
 }
@@ -116,6 +128,34 @@ export interface Passkey {
   lastUsedAt: string | null;
   /** Whether the authenticator says the credential is backed up (synced), as of its last use. */
   backedUp: boolean;
+}
+
+/** An OpenID Connect provider the service signs in with (GET /auth/providers): its name in URLs and the label to show. */
+export interface Provider {
+  name: string;
+  label: string;
+}
+
+/** A provider identity linked to the signed-in account (GET /users/me/identities). */
+export interface LinkedIdentity {
+  id: string;
+  /** The provider's name, as in `providers()`. */
+  provider: string;
+  /** The provider's subject (`sub`) for this user. */
+  subject: string;
+  /** The address the provider gave when it was linked, if any. */
+  email: string | null;
+  linkedAt: string;
+}
+
+/** How `completeMfa()` finds the challenge. */
+export interface CompleteMfaOptions {
+  /**
+   * The challenge came in the HttpOnly `__Host-mfa_token` cookie, not in a login answer: a sign-in
+   * with a provider whose account has a second factor, redirected to `APP_URL/mfa`. No MFA token is
+   * sent; the browser's cookie carries it (so no challenge need be pending in this client).
+   */
+  fromCookie?: boolean;
 }
 
 /**
@@ -235,6 +275,7 @@ export interface AuthClientOptions {
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const AUTH = '/api/v1/auth';
 const PASSKEYS = '/api/v1/users/me/passkeys';
+const IDENTITIES = '/api/v1/users/me/identities';
 const WEBAUTHN_JSON_BROWSERS = 'Chromium 129+, Firefox 119+ or Safari 18.4+';
 
 interface RefreshFlight {
@@ -320,14 +361,18 @@ export class AuthClient {
    * - 401 MFA_TOKEN_INVALID: the challenge is used up or expired; the client forgets it, log in again;
    * - 429 RATE_LIMITED: the account's second factor is locked; `retryAfter` says for how many seconds.
    * Rejects with a plain Error, sending nothing, when no challenge is pending.
+   *
+   * After a sign-in with a provider redirected to `APP_URL/mfa`, the challenge is in an HttpOnly cookie
+   * this client cannot see: pass `{ fromCookie: true }`, and no MFA token is sent (the cookie carries it;
+   * a 401 MFA_TOKEN_INVALID then means it expired or is missing: sign in again).
    */
-  async completeMfa(proof: MfaProof): Promise<SessionResponse> {
-    const mfaToken = this.mfaToken;
-    if (mfaToken === undefined) throw new Error('completeMfa: no second-factor challenge is pending; call login() first');
+  async completeMfa(proof: MfaProof, options: CompleteMfaOptions = {}): Promise<SessionResponse> {
+    const mfaToken = options.fromCookie ? undefined : this.mfaToken;
+    if (mfaToken === undefined && !options.fromCookie) throw new Error('completeMfa: no second-factor challenge is pending; call login() first');
     const answer = typeof proof === 'string' ? { code: proof } : proof.recoveryCode !== undefined ? { recoveryCode: proof.recoveryCode } : { code: proof.code };
-    const response = await this.send(`${AUTH}/login/mfa`, { method: 'POST', body: JSON.stringify({ mfaToken, ...answer }) });
+    const response = await this.send(`${AUTH}/login/mfa`, { method: 'POST', body: JSON.stringify(mfaToken === undefined ? answer : { mfaToken, ...answer }) });
     // A login meanwhile has replaced the challenge: leave the new one alone.
-    const current = this.mfaToken === mfaToken;
+    const current = mfaToken !== undefined && this.mfaToken === mfaToken;
     if (!response.ok) {
       const error = await AuthError.from(response);
       if (current && error.code === 'MFA_TOKEN_INVALID') this.mfaToken = undefined;
@@ -446,6 +491,54 @@ export class AuthClient {
    */
   async removePasskey(id: string): Promise<void> {
     await this.expectSuccess(await this.request(`${PASSKEYS}/${encodeURIComponent(id)}`, { method: 'DELETE' }));
+  }
+
+  /** The OpenID Connect providers the service is configured with (none: an empty list), for a sign-in page. */
+  async providers(): Promise<Provider[]> {
+    return this.json<Provider[]>(`${AUTH}/providers`);
+  }
+
+  /**
+   * The URL that starts a sign-in with `provider`: send the browser there (`location.assign(url)`, or a link),
+   * not `fetch`, since the provider shows its own pages. The service comes back to `returnTo` (a path of
+   * `APP_URL`, or a URL on an origin of `CORS_ORIGINS`; default `APP_URL`) with the session in cookies, or with
+   * `?error=CODE` (`ACCOUNT_EXISTS`, `OIDC_FAILED`, `EMAIL_NOT_VERIFIED`), or to `APP_URL/mfa` when the account
+   * has a second factor (then `completeMfa(code, { fromCookie: true })`). Nothing is sent by this method.
+   */
+  signInWithProviderUrl(provider: string, returnTo?: string): string {
+    const query = returnTo === undefined ? '' : `?${new URLSearchParams({ returnTo }).toString()}`;
+    return `${this.baseUrl}${AUTH}/oidc/${encodeURIComponent(provider)}${query}`;
+  }
+
+  /** The provider identities linked to the signed-in account. */
+  async identities(): Promise<LinkedIdentity[]> {
+    return this.json<LinkedIdentity[]>(IDENTITIES);
+  }
+
+  /**
+   * Starts linking an identity of `provider` to the signed-in account and resolves to the URL to send the
+   * browser to (`location.assign(url)`); the service then links it and redirects to `returnTo` (default
+   * `APP_URL`), or there with `?error=IDENTITY_TAKEN` (another account holds it), `OIDC_FAILED` or
+   * `REAUTHENTICATION_REQUIRED`. `password` is required when the account has one (AuthError VALIDATION_FAILED
+   * 400 without, INVALID_CREDENTIALS 401 when wrong) and left out when it has none (then a sign-in within the
+   * last 10 minutes is needed: else AuthError REAUTHENTICATION_REQUIRED, 403). An account with a second factor
+   * needs an aal2 session (AuthError MFA_REQUIRED, 403); an unknown provider is NOT_FOUND (404).
+   */
+  async linkIdentity(provider: string, password?: string, returnTo?: string): Promise<string> {
+    const body: { password?: string; returnTo?: string } = {};
+    if (password !== undefined) body.password = password;
+    if (returnTo !== undefined) body.returnTo = returnTo;
+    const { url } = await this.json<{ url: string }>(`${IDENTITIES}/${encodeURIComponent(provider)}`, { method: 'POST', body: JSON.stringify(body) });
+    return url;
+  }
+
+  /**
+   * Unlinks an identity (it no longer signs in). AuthError NOT_FOUND (404) for one not of this user,
+   * LAST_SIGN_IN_METHOD (409) when the account would have no way in left (no password, no passkey, no other
+   * identity), MFA_REQUIRED (403) on an account with a second factor and an aal1 session.
+   */
+  async unlinkIdentity(id: string): Promise<void> {
+    await this.expectSuccess(await this.request(`${IDENTITIES}/${encodeURIComponent(id)}`, { method: 'DELETE' }));
   }
 
   /**
