@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
+import * as openIdClient from 'openid-client';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
@@ -48,10 +49,9 @@ export class OidcFlows {
     const configuration = await this.providers.configuration(provider).catch(() => {
       throw new OidcRedirectError('OIDC_FAILED', 'The provider cannot be reached');
     });
-    const oidc = await this.providers.openIdClient();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const state = openIdClient.randomState();
+    const nonce = openIdClient.randomNonce();
+    const codeVerifier = openIdClient.randomPKCECodeVerifier();
     await this.flows.insert({
       stateHash: hashKey(state),
       bindingHash: hashKey(flow.binding),
@@ -64,11 +64,11 @@ export class OidcFlows {
       linkSessionId: flow.link?.sessionId ?? null,
       expiresAt: new Date(this.clock.now() + OIDC_FLOW_TTL_MS),
     });
-    const url = oidc.buildAuthorizationUrl(configuration, {
+    const url = openIdClient.buildAuthorizationUrl(configuration, {
       response_type: 'code',
       redirect_uri: provider.redirectUri,
       scope: provider.scopes,
-      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge: await openIdClient.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
       state,
       nonce,
@@ -102,10 +102,9 @@ export class OidcFlows {
   /** The provider's answer to `flow`, verified (code for tokens with PKCE; the ID token's signature, iss, aud, exp, iat and nonce). */
   async answer(provider: OidcProviderConfig, flow: TakenFlow, query: URLSearchParams): Promise<ProviderClaims> {
     const configuration = await this.providers.configuration(provider);
-    const oidc = await this.providers.openIdClient();
     const callbackUrl = new URL(provider.redirectUri);
     callbackUrl.search = query.toString();
-    const tokens = await oidc.authorizationCodeGrant(
+    const tokens = await openIdClient.authorizationCodeGrant(
       configuration,
       callbackUrl,
       { pkceCodeVerifier: flow.codeVerifier, expectedState: query.get('state') ?? undefined, expectedNonce: flow.nonce, idTokenExpected: true },
@@ -114,7 +113,7 @@ export class OidcFlows {
     const idToken = tokens.claims();
     if (!idToken) throw new Error('The provider answered without an ID token');
     let claims: Record<string, unknown> = idToken;
-    if (typeof idToken.email !== 'string') claims = { ...(await oidc.fetchUserInfo(configuration, tokens.access_token, idToken.sub)), sub: idToken.sub };
+    if (typeof idToken.email !== 'string') claims = { ...(await openIdClient.fetchUserInfo(configuration, tokens.access_token, idToken.sub)), sub: idToken.sub };
     return {
       subject: idToken.sub,
       email: typeof claims.email === 'string' && claims.email !== '' ? claims.email : null,

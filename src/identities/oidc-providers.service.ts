@@ -1,18 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type * as OpenIdClient from 'openid-client';
+import * as openIdClient from 'openid-client';
 import { AppError } from '../common/error-code';
 import { IdentitiesConfig, identitiesConfig, OidcProviderConfig } from './identities.config';
 
-export type OpenIdClientLibrary = typeof OpenIdClient;
-export type ProviderConfiguration = OpenIdClient.Configuration;
-
-/**
- * openid-client ships as an ES module only. A native import() loads it under
- * Node and under jest's module loader alike; TypeScript would compile a plain
- * `import()` to `require()`, which cannot load it there.
- */
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<OpenIdClientLibrary>;
+export type ProviderConfiguration = openIdClient.Configuration;
 
 const DISCOVERY_ATTEMPTS = 2;
 const DISCOVERY_RETRY_PAUSE_MS = 250;
@@ -30,7 +21,6 @@ export class OidcProviders {
   private readonly logger = new Logger(OidcProviders.name);
   private readonly byName: Map<string, OidcProviderConfig>;
   private readonly discovered = new Map<string, Promise<ProviderConfiguration>>();
-  private library?: Promise<OpenIdClientLibrary>;
 
   constructor(@Inject(identitiesConfig.KEY) config: IdentitiesConfig) {
     this.byName = new Map(config.providers.map((provider) => [provider.name, provider]));
@@ -47,11 +37,6 @@ export class OidcProviders {
     return provider;
   }
 
-  openIdClient(): Promise<OpenIdClientLibrary> {
-    this.library ??= importModule('openid-client');
-    return this.library;
-  }
-
   /** The provider's discovered configuration, with its ID tokens' signatures checked against its JWKS. */
   configuration(provider: OidcProviderConfig): Promise<ProviderConfiguration> {
     let pending = this.discovered.get(provider.name);
@@ -64,12 +49,14 @@ export class OidcProviders {
   }
 
   private async discover(provider: OidcProviderConfig): Promise<ProviderConfiguration> {
-    const oidc = await this.openIdClient();
     // From the token endpoint an ID token's signature is not checked by default (TLS vouches for it); the contract asks for it.
-    const execute = [oidc.enableNonRepudiationChecks, ...(provider.insecureIssuer ? [oidc.allowInsecureRequests] : [])];
+    const execute = [openIdClient.enableNonRepudiationChecks, ...(provider.insecureIssuer ? [openIdClient.allowInsecureRequests] : [])];
     for (let attempt = 1; ; attempt++) {
       try {
-        return await oidc.discovery(new URL(provider.issuer), provider.clientId, provider.clientSecret, undefined, { execute, timeout: PROVIDER_TIMEOUT_SECONDS });
+        return await openIdClient.discovery(new URL(provider.issuer), provider.clientId, provider.clientSecret, undefined, {
+          execute,
+          timeout: PROVIDER_TIMEOUT_SECONDS,
+        });
       } catch (error) {
         if (attempt >= DISCOVERY_ATTEMPTS) {
           this.logger.warn(`Discovery of the sign-in provider "${provider.name}" at ${provider.issuer} failed: ${(error as Error).message}`);
