@@ -25,7 +25,8 @@ export class UserPresence {
 
   /** Answers the account as it is now, or throws VALIDATION_FAILED, INVALID_CREDENTIALS or REAUTHENTICATION_REQUIRED. */
   async confirm(user: AuthenticatedUser, password: string | undefined): Promise<User> {
-    if (await this.users.hasPassword(user.id)) {
+    const account = await this.users.getById(user.id);
+    if (account.hasPassword) {
       if (password === undefined) {
         throw new AppError('VALIDATION_FAILED', 'The current password is required', { details: [{ field: 'password', messages: ['password is required'] }] });
       }
@@ -36,6 +37,6 @@ export class UserPresence {
         throw new AppError('REAUTHENTICATION_REQUIRED', 'Sign in again first: this account has no password, so a recent sign-in confirms it is you');
       }
     }
-    return this.users.getById(user.id);
+    return account;
   }
 }

@@ -1,6 +1,6 @@
 /** What other modules may use of UsersModule. */
 export { UsersModule } from './users.module';
-export { passwordNotSet, UsersService } from './users.service';
+export { UsersService } from './users.service';
 export { SignInMethods } from './sign-in-methods';
 export type { SignInMethodCounter } from './sign-in-methods';
 export { User } from './user.entity';

@@ -89,23 +89,13 @@ export class UsersService {
     return this.passwords.verify(user?.passwordHash ?? undefined, password);
   }
 
-  /** Whether the account has a password: one of its ways in (read in `manager`'s transaction when given). */
-  async hasPassword(userId: string, manager?: EntityManager): Promise<boolean> {
-    const user = await (manager?.getRepository(User) ?? this.users)
-      .createQueryBuilder('user')
-      .addSelect('user.passwordHash')
-      .where('user.id = :userId', { userId })
-      .getOne();
-    return Boolean(user?.passwordHash);
-  }
-
   /**
    * Throws `INVALID_CREDENTIALS` unless `password` is the user's current password, and
    * `PASSWORD_NOT_SET` for an account that has none (it sets one through forgot-password).
    */
   async assertPassword(userId: string, password: string): Promise<void> {
     if (await this.checkPassword(userId, password)) return;
-    if (!(await this.hasPassword(userId))) throw passwordNotSet();
+    if ((await this.findById(userId))?.hasPassword === false) throw passwordNotSet();
     throw new AppError('INVALID_CREDENTIALS', 'The password is incorrect');
   }
 
@@ -228,6 +218,6 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
 }
 
-export function passwordNotSet(): AppError {
+function passwordNotSet(): AppError {
   return new AppError('PASSWORD_NOT_SET', 'This account has no password: set one through "forgot password" first');
 }
