@@ -4,7 +4,17 @@ import { expectError } from './support/errors-assertions';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
 import { decodeToken } from './support/jws';
-import { callbackUrl, followOidcFlow, IdTokenTampering, providerEnv, providerRedirect, TestIdp, TestIdpAccount, TestIdpClient } from './support/oidc-idp';
+import {
+  callbackUrl,
+  followOidcFlow,
+  IdTokenTampering,
+  newIdpAccount,
+  providerEnv,
+  providerRedirect,
+  TestIdp,
+  TestIdpAccount,
+  TestIdpClient,
+} from './support/oidc-idp';
 import { SmtpReceiver } from './support/smtp-receiver';
 import { startTestApp, TestApp } from './support/test-app';
 import { currentSession, expectStatus, TOTP_STEP_MS, totpCode } from './support/totp';
@@ -42,12 +52,6 @@ const NEW_PASSWORD = 'a new and much better passphrase';
 const MAIN_CLIENT = { clientId: 'auth-service', clientSecret: 'the auth service secret at the test IdP' };
 const OTHER_CLIENT = { clientId: 'auth-service-other', clientSecret: 'another secret at the test IdP' };
 const DOWN_CLIENT = { clientId: 'auth-service-down', clientSecret: 'a secret at the provider that was down' };
-
-/** A new identity at the provider: a unique sub and address, verified unless told otherwise. */
-function newAccount(overrides: Partial<TestIdpAccount> = {}): TestIdpAccount & { email: string } {
-  const id = randomUUID();
-  return { sub: `sub-${id}`, email: `oidc-${id}@example.com`, email_verified: true, name: 'Olive Idp', ...overrides };
-}
 
 /** Ports nothing listens on now, all different. */
 async function distinctFreePorts(count: number): Promise<number[]> {
@@ -126,7 +130,7 @@ describe('sign-in with an OpenID Connect provider', () => {
 
   /** A new identity signed in: a new passwordless account, and its session (cookie transport). */
   async function newPasswordlessAccount(overrides: Partial<TestIdpAccount> = {}) {
-    const account = newAccount(overrides);
+    const account = newIdpAccount(overrides);
     const { client, callback } = await signIn(account, { returnTo: `${appUrl}/signed-in` });
     expect(callback.status).toBe(302);
     const me = expectStatus('me', await client.get(ME), 200).body;
@@ -268,14 +272,14 @@ describe('sign-in with an OpenID Connect provider', () => {
           [`${appUrl}/deep/page`, `${appUrl}/deep/page`],
           [`${SPA_ORIGIN}/welcome`, `${SPA_ORIGIN}/welcome`],
         ]) {
-          const { client, callback } = await signIn(newAccount(), { returnTo });
+          const { client, callback } = await signIn(newIdpAccount(), { returnTo });
           expect({ returnTo, location: locationOf(callback).href }).toEqual({ returnTo, location: expected });
           expect(sessionCookiesOf(client).sort()).toEqual(SESSION_COOKIES);
         }
       });
 
       it('without returnTo, comes back to APP_URL', async () => {
-        const { client, callback } = await signIn(newAccount());
+        const { client, callback } = await signIn(newIdpAccount());
         expect(locationOf(callback).href).toBe(`${appUrl}/`);
         expect(sessionCookiesOf(client).sort()).toEqual(SESSION_COOKIES);
       });
@@ -283,7 +287,7 @@ describe('sign-in with an OpenID Connect provider', () => {
 
     describe('a new identity', () => {
       it('creates a passwordless account with a verified address, and a session in cookies (aal1, amr ["fed"]); 302 to returnTo', async () => {
-        const account = newAccount({ email_verified: true });
+        const account = newIdpAccount({ email_verified: true });
         const returnTo = `${appUrl}/signed-in`;
         const { client, callback } = await signIn(account, { returnTo });
         expect(callback.status).toBe(302);
@@ -326,7 +330,7 @@ describe('sign-in with an OpenID Connect provider', () => {
       });
 
       it('an ID token without the address: the address comes from userinfo', async () => {
-        const account = newAccount({ email_verified: true });
+        const account = newIdpAccount({ email_verified: true });
         const before = (await idp.state()).tamperedResponses;
         const { client, callback } = await signIn(account, { returnTo: `${appUrl}/signed-in`, tamper: { omitEmail: true } });
         expect((await idp.state()).tamperedResponses).toBe(before + 1);
@@ -358,7 +362,7 @@ describe('sign-in with an OpenID Connect provider', () => {
         const user = await registerUser(app);
         const client = app.client();
         const redirect = await start(client, `${appUrl}/signed-in`);
-        await idp.nextLogin(newAccount({ email: asProviderSays(user.email), email_verified: true }));
+        await idp.nextLogin(newIdpAccount({ email: asProviderSays(user.email), email_verified: true }));
         const callback = await followOidcFlow(client, redirect);
         expectErrorRedirect(callback, client, `${appUrl}/signed-in`, 'ACCOUNT_EXISTS');
 
@@ -371,7 +375,7 @@ describe('sign-in with an OpenID Connect provider', () => {
         const user = await registerUser(app);
         const client = app.client();
         const redirect = await start(client, '/after?tab=1');
-        await idp.nextLogin(newAccount({ email: user.email }));
+        await idp.nextLogin(newIdpAccount({ email: user.email }));
         const location = locationOf(await followOidcFlow(client, redirect));
         expect(location.origin + location.pathname).toBe(`${appUrl}/after`);
         expect(Object.fromEntries(location.searchParams)).toEqual({ tab: '1', error: 'ACCOUNT_EXISTS' });
@@ -382,7 +386,7 @@ describe('sign-in with an OpenID Connect provider', () => {
       it('the callback of another browser’s flow, in a browser without a flow and in one with a flow of its own', async () => {
         const owner = app.client();
         const redirect = await start(owner, `${appUrl}/signed-in`);
-        await idp.nextLogin(newAccount());
+        await idp.nextLogin(newIdpAccount());
         const { callbackUrl: url } = await providerRedirect(redirect);
         const callback = new URL(url);
 
@@ -397,7 +401,7 @@ describe('sign-in with an OpenID Connect provider', () => {
       it('a callback used once already', async () => {
         const client = app.client();
         const redirect = await start(client, `${appUrl}/signed-in`);
-        await idp.nextLogin(newAccount());
+        await idp.nextLogin(newIdpAccount());
         const { callbackUrl: url } = await providerRedirect(redirect);
         const callback = new URL(url);
         expect(locationOf(await client.get(callback.pathname + callback.search)).href).toBe(`${appUrl}/signed-in`);
@@ -408,7 +412,7 @@ describe('sign-in with an OpenID Connect provider', () => {
         async function callbackAfter(ms: number): Promise<{ client: ApiClient; response: ApiResponse }> {
           const client = app.client();
           const redirect = await start(client, `${appUrl}/signed-in`);
-          await idp.nextLogin(newAccount());
+          await idp.nextLogin(newIdpAccount());
           const { callbackUrl: url } = await providerRedirect(redirect);
           app.clock.advance(ms);
           const callback = new URL(url);
@@ -426,7 +430,7 @@ describe('sign-in with an OpenID Connect provider', () => {
       it('an unknown state, no state, and the state of a flow at another provider', async () => {
         const client = app.client();
         const redirect = await start(client, `${appUrl}/signed-in`);
-        await idp.nextLogin(newAccount());
+        await idp.nextLogin(newIdpAccount());
         const callback = new URL((await providerRedirect(redirect)).callbackUrl);
         const code = callback.searchParams.get('code')!;
         expect(code).toBeTruthy();
@@ -441,7 +445,7 @@ describe('sign-in with an OpenID Connect provider', () => {
         const client = app.client();
         const first = await start(client, `${appUrl}/first`);
         const second = await start(client, `${appUrl}/second`);
-        const [ann, bob] = [newAccount(), newAccount()];
+        const [ann, bob] = [newIdpAccount(), newIdpAccount()];
         await idp.nextLogin(ann);
         const firstCallback = new URL((await providerRedirect(first)).callbackUrl);
         await idp.nextLogin(bob);
@@ -461,7 +465,7 @@ describe('sign-in with an OpenID Connect provider', () => {
         ['another issuer', { iss: 'https://evil.example' }],
         ['a signature by another key with the provider’s kid', { badSignature: true }],
       ])('an ID token with %s', async (_label, tamper) => {
-        const account = newAccount();
+        const account = newIdpAccount();
         const before = (await idp.state()).tamperedResponses;
         const { client, callback } = await signIn(account, { returnTo: `${appUrl}/signed-in`, tamper });
         expect((await idp.state()).tamperedResponses).toBe(before + 1);
@@ -477,7 +481,7 @@ describe('sign-in with an OpenID Connect provider', () => {
           },
           (callback: URL) => callback.searchParams.set('code', 'not-a-code-of-the-provider'),
         ]) {
-          const account = newAccount();
+          const account = newIdpAccount();
           const client = app.client();
           const redirect = await start(client, `${appUrl}/signed-in`);
           await idp.nextLogin(account);
@@ -494,7 +498,7 @@ describe('sign-in with an OpenID Connect provider', () => {
         expectErrorRedirect(down, client, `${appUrl}/signed-in`, 'OIDC_FAILED');
         expect((await app.client().get(PROVIDERS)).status).toBe(200);
         expect((await app.client().get('/health/ready')).status).toBe(200);
-        const { callback } = await signIn(newAccount(), { returnTo: `${appUrl}/signed-in` });
+        const { callback } = await signIn(newIdpAccount(), { returnTo: `${appUrl}/signed-in` });
         expect(callback.headers.get('location')).toBe(`${appUrl}/signed-in`);
 
         const upLater = await TestIdp.start({ port: downPort, clients: [{ ...DOWN_CLIENT, redirectUris: [callbackUrl(appUrl, 'down')] }] });
@@ -502,7 +506,7 @@ describe('sign-in with an OpenID Connect provider', () => {
           const browser = app.client();
           const redirect = await start(browser, `${appUrl}/signed-in`, 'down');
           expect(redirect.headers.get('location')!.startsWith(`${upLater.issuer}/`)).toBe(true);
-          const account = newAccount();
+          const account = newIdpAccount();
           await upLater.nextLogin(account);
           expect((await followOidcFlow(browser, redirect)).headers.get('location')).toBe(`${appUrl}/signed-in`);
           expect(expectStatus('me', await browser.get(ME), 200).body.email).toBe(account.email);
@@ -611,10 +615,10 @@ describe('sign-in with an OpenID Connect provider', () => {
     afterAll(() => verifiedApp?.close());
 
     it('an identity whose address the provider has not verified: ?error=EMAIL_NOT_VERIFIED and no session; a verified one signs in', async () => {
-      const unverified = await signIn(newAccount({ email_verified: false }), { service: verifiedApp, returnTo: `${verifiedAppUrl}/signed-in` });
+      const unverified = await signIn(newIdpAccount({ email_verified: false }), { service: verifiedApp, returnTo: `${verifiedAppUrl}/signed-in` });
       expectErrorRedirect(unverified.callback, unverified.client, `${verifiedAppUrl}/signed-in`, 'EMAIL_NOT_VERIFIED');
 
-      const verified = await signIn(newAccount({ email_verified: true }), { service: verifiedApp, returnTo: `${verifiedAppUrl}/signed-in` });
+      const verified = await signIn(newIdpAccount({ email_verified: true }), { service: verifiedApp, returnTo: `${verifiedAppUrl}/signed-in` });
       expect(verified.callback.headers.get('location')).toBe(`${verifiedAppUrl}/signed-in`);
       expect(sessionCookiesOf(verified.client).sort()).toEqual(SESSION_COOKIES);
     });

@@ -1,15 +1,9 @@
 import type { Locator, Page } from 'playwright-core';
-import { describeInBrowser, launchBrowser, step, TestBrowser } from '../support/browser';
+import { currentSession, describeInBrowser, inPage, launchBrowser, signOut, step, TestBrowser } from '../support/browser';
 import { freePort } from '../support/free-port';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TOTP_STEP_MS, totpCode } from '../support/totp';
 import { registerUser, TestUser } from '../support/users';
-
-interface SessionItem {
-  aal: string;
-  amr: string[];
-  current: boolean;
-}
 
 /**
  * The account page (/account) in Chromium, driven through its labels and roles,
@@ -170,21 +164,6 @@ async function signInWithPassword(page: Page, user: TestUser, signedIn = () => p
   await signedIn();
 }
 
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
-}
-
 function passkeyList(page: Page): Locator {
   return page.getByRole('list', { name: 'Passkeys' });
-}
-
-/** GET `path` from the page, with its cookies. */
-function inPage<T = unknown>(page: Page, path: string): Promise<T> {
-  return page.evaluate(async (url) => (await fetch(url)).json() as Promise<T>, path);
-}
-
-async function currentSession(page: Page): Promise<SessionItem | undefined> {
-  const sessions = await inPage<SessionItem[]>(page, '/api/v1/auth/sessions');
-  return sessions.filter((session) => session.current).map(({ aal, amr, current }) => ({ aal, amr, current }))[0];
 }

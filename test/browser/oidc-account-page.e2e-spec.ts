@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
-import { describeInBrowser, launchBrowser, step, TestBrowser } from '../support/browser';
+import { currentSession, describeInBrowser, inPage, launchBrowser, signOut, step, TestBrowser } from '../support/browser';
 import { freePort } from '../support/free-port';
-import { callbackUrl, providerEnv, TestIdp, TestIdpAccount } from '../support/oidc-idp';
+import { callbackUrl, newIdpAccount, providerEnv, TestIdp, TestIdpAccount } from '../support/oidc-idp';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TOTP_STEP_MS, totpCode } from '../support/totp';
 import { registerUser, TestUser } from '../support/users';
@@ -10,12 +10,6 @@ import { registerUser, TestUser } from '../support/users';
 const PROVIDER = 'idp';
 const LABEL = 'Test IdP';
 const CLIENT = { clientId: 'auth-service', clientSecret: 'the account page secret at the test IdP' };
-
-interface SessionItem {
-  aal: string;
-  amr: string[];
-  current: boolean;
-}
 
 /**
  * Sign-in with an OpenID Connect provider through the account page (/account,
@@ -67,7 +61,7 @@ describeInBrowser('the account page with an OpenID Connect provider, in Chromium
   });
 
   describe('a new identity', () => {
-    const account = newAccount();
+    const account = newIdpAccount();
     let secret: string;
 
     it('signs up with the provider button: back on /account as an account without a password, its identity listed', async () => {
@@ -144,7 +138,7 @@ describeInBrowser('the account page with an OpenID Connect provider, in Chromium
     let identity: TestIdpAccount & { email: string };
     beforeAll(async () => {
       user = await registerUser(testApp, { email: `page-${randomUUID()}@example.com` });
-      identity = newAccount({ email: user.email });
+      identity = newIdpAccount({ email: user.email });
     });
 
     it('is not signed in by an unknown identity with its address: the page says ACCOUNT_EXISTS', async () => {
@@ -189,27 +183,6 @@ describeInBrowser('the account page with an OpenID Connect provider, in Chromium
   });
 });
 
-/** A new identity at the provider: a unique sub and address, verified. */
-function newAccount(overrides: Partial<TestIdpAccount> = {}): TestIdpAccount & { email: string } {
-  const id = randomUUID();
-  return { sub: `sub-${id}`, email: `oidc-${id}@example.com`, email_verified: true, name: 'Olive Idp', ...overrides };
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
-}
-
 function identityList(page: Page): Locator {
   return page.getByRole('list', { name: 'Linked identities' });
-}
-
-/** GET `path` from the page, with its cookies. */
-function inPage<T = unknown>(page: Page, path: string): Promise<T> {
-  return page.evaluate(async (url) => (await fetch(url)).json() as Promise<T>, path);
-}
-
-async function currentSession(page: Page): Promise<SessionItem | undefined> {
-  const sessions = await inPage<SessionItem[]>(page, '/api/v1/auth/sessions');
-  return sessions.filter((session) => session.current).map(({ aal, amr, current }) => ({ aal, amr, current }))[0];
 }

@@ -88,3 +88,27 @@ export async function step(browser: TestBrowser, name: string, run: () => Promis
     throw error;
   }
 }
+
+/** A session as the account page's tests look at it: `GET /auth/sessions`, reduced. */
+export interface SessionItem {
+  aal: string;
+  amr: string[];
+  current: boolean;
+}
+
+/** Signs out from the account page and waits for its signed-out view. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
+}
+
+/** GET `path` from the page, with its cookies. */
+export function inPage<T = unknown>(page: Page, path: string): Promise<T> {
+  return page.evaluate(async (url) => (await fetch(url)).json() as Promise<T>, path);
+}
+
+/** The page's own session, as the service lists it. */
+export async function currentSession(page: Page): Promise<SessionItem | undefined> {
+  const sessions = await inPage<SessionItem[]>(page, '/api/v1/auth/sessions');
+  return sessions.filter((session) => session.current).map(({ aal, amr, current }) => ({ aal, amr, current }))[0];
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CookieJar } from 'tough-cookie';
@@ -194,4 +195,10 @@ export function callbackUrl(publicUrl: string, provider: string): string {
 export function providerEnv(name: string, issuer: string, client: Pick<TestIdpClient, 'clientId' | 'clientSecret'>): Record<string, string> {
   const prefix = `OIDC_${name.toUpperCase().replace(/-/g, '_')}_`;
   return { [`${prefix}ISSUER`]: issuer, [`${prefix}CLIENT_ID`]: client.clientId, [`${prefix}CLIENT_SECRET`]: client.clientSecret };
+}
+
+/** A new identity at the provider: a unique sub and address, verified unless `overrides` say otherwise. */
+export function newIdpAccount(overrides: Partial<TestIdpAccount> = {}): TestIdpAccount & { email: string } {
+  const id = randomUUID();
+  return { sub: `sub-${id}`, email: `oidc-${id}@example.com`, email_verified: true, name: 'Olive Idp', ...overrides };
 }
