@@ -12,11 +12,19 @@ export class TransactionConflictError extends Error {
   }
 }
 
+const UNIQUE_VIOLATION = '23505';
+
 export function isTransactionConflict(error: unknown): boolean {
-  return (
-    error instanceof TransactionConflictError ||
-    (error instanceof QueryFailedError && CONFLICT_CODES.has((error.driverError as { code?: string } | undefined)?.code ?? ''))
-  );
+  return error instanceof TransactionConflictError || CONFLICT_CODES.has(postgresCode(error) ?? '');
+}
+
+/** A statement refused by a unique index or constraint. */
+export function isUniqueViolation(error: unknown): boolean {
+  return postgresCode(error) === UNIQUE_VIOLATION;
+}
+
+function postgresCode(error: unknown): string | undefined {
+  return error instanceof QueryFailedError ? (error.driverError as { code?: string } | undefined)?.code : undefined;
 }
 
 /**

@@ -1,17 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Not, QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { CacheInvalidation } from '../cache/cache-invalidation.service';
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { AppError } from '../common/error-code';
-import { transactionWithRetry } from '../database/transactions';
+import { isUniqueViolation, transactionWithRetry } from '../database/transactions';
 import { Metrics } from '../metrics/metrics.service';
 import { normalizeEmail } from './email';
 import { PasswordHasher } from './password-hasher.service';
 import { User } from './user.entity';
-
-const UNIQUE_VIOLATION = '23505';
 
 export type CredentialCheck = { ok: true; user: User } | { ok: false; userId: string | null };
 
@@ -212,10 +210,6 @@ export class UsersService {
       await this.invalidation.publish(manager, InvalidationKeys.user(id));
     });
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
 }
 
 function passwordNotSet(): AppError {
