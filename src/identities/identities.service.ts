@@ -1,14 +1,14 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { AuthenticatedUser, ClientInfo } from '../common/authenticated-user';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
-import { transactionWithRetry } from '../database/transactions';
+import { isUniqueViolation, transactionWithRetry } from '../database/transactions';
 import { MAIL_KINDS, MailOutbox } from '../mail';
 import { AuthEventsService } from '../security-events';
-import { AUTH_EVENTS, UserPresence, UserRegisteredEvent } from '../sessions';
+import { assertSecondFactorUsed, AUTH_EVENTS, UserPresence, UserRegisteredEvent } from '../sessions';
 import { acceptableEmail, SignInMethods, User, UsersService } from '../users';
 import { OidcProviderConfig } from './identities.config';
 import { Identity } from './identity.entity';
@@ -19,8 +19,8 @@ import { OidcProviders } from './oidc-providers.service';
 
 const NAME_MAX = 100;
 
-/** What a provider's answer came to: a user to sign in (`created` for a new account), or an identity linked to the account that asked. */
-export type ProviderOutcome = { kind: 'sign-in'; user: User; created: boolean } | { kind: 'linked'; userId: string };
+/** What a provider's answer came to: a user to sign in, or an identity linked to the account that asked. */
+export type ProviderOutcome = { kind: 'sign-in'; user: User } | { kind: 'linked'; userId: string };
 
 /**
  * Identities at OpenID Connect providers, `(provider, subject)`, each linked
@@ -70,9 +70,7 @@ export class IdentitiesService implements OnModuleInit {
     flow: { binding: string; returnTo: string },
   ): Promise<string> {
     const account = await this.presence.confirm(user, password);
-    if (account.mfaEnabled && user.aal !== 'aal2') {
-      throw new AppError('MFA_REQUIRED', 'This account has a second factor: sign in with it to link an identity');
-    }
+    assertSecondFactorUsed(account, user, 'link an identity');
     const link = { userId: user.id, securityStamp: account.securityStamp, sessionId: user.sessionId };
     try {
       return await this.flows.begin(provider, { ...flow, link });
@@ -97,9 +95,7 @@ export class IdentitiesService implements OnModuleInit {
     await transactionWithRetry(this.dataSource, async (manager) => {
       const owner = await this.users.lockInTransaction(user.id, manager);
       if (!owner) throw notFound();
-      if (owner.mfaEnabled && user.aal !== 'aal2') {
-        throw new AppError('MFA_REQUIRED', 'This account has a second factor: sign in with it to unlink an identity');
-      }
+      assertSecondFactorUsed(owner, user, 'unlink an identity');
       const repository = manager.getRepository(Identity);
       if (!(await repository.existsBy({ id, userId: user.id }))) throw notFound();
       await this.signInMethods.assertNotLast(user.id, manager, 'This identity');
@@ -111,13 +107,13 @@ export class IdentitiesService implements OnModuleInit {
 
   private async signIn(provider: OidcProviderConfig, claims: ProviderClaims, client: ClientInfo): Promise<ProviderOutcome> {
     const known = await this.accountOf(provider, claims);
-    if (known) return { kind: 'sign-in', user: known, created: false };
+    if (known) return { kind: 'sign-in', user: known };
     try {
-      return { kind: 'sign-in', user: await this.createAccount(provider, claims, client), created: true };
+      return { kind: 'sign-in', user: await this.createAccount(provider, claims, client) };
     } catch (error) {
       // The same new identity, answered twice at once: the other answer made the account.
       const madeMeanwhile = isUniqueViolation(error) || (error instanceof AppError && error.code === 'EMAIL_TAKEN') ? await this.accountOf(provider, claims) : null;
-      if (madeMeanwhile) return { kind: 'sign-in', user: madeMeanwhile, created: false };
+      if (madeMeanwhile) return { kind: 'sign-in', user: madeMeanwhile };
       if (error instanceof AppError && error.code === 'EMAIL_TAKEN') throw accountExists();
       throw error;
     }
@@ -203,8 +199,4 @@ function identityTaken(): OidcRedirectError {
 
 function notFound(): AppError {
   return new AppError('NOT_FOUND', 'No such identity');
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === '23505';
 }

@@ -11,7 +11,7 @@ import { AppError } from '../common/error-code';
 import { transactionWithRetry } from '../database/transactions';
 import { MAIL_KINDS, MailOutbox } from '../mail';
 import { AuthEventsService } from '../security-events';
-import { UserPresence } from '../sessions';
+import { assertSecondFactorUsed, UserPresence } from '../sessions';
 import { SignInMethods, User, UsersService } from '../users';
 import { PASSKEY_ALGORITHMS, PASSKEY_CHALLENGE_TTL_MS, passkeyInvalid } from './passkey-ceremony';
 import { PasskeyChallenges } from './passkey-challenges.service';
@@ -52,7 +52,7 @@ export class PasskeysService implements OnModuleInit {
   /** Options for `navigator.credentials.create()`, once the user is confirmed present; the challenge waits 5 minutes for the answer. */
   async registrationOptions(user: AuthenticatedUser, password: string | undefined): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const account = await this.presence.confirm(user, password);
-    assertAssurance(account, user);
+    assertSecondFactorUsed(account, user, 'change its passkeys');
     const [handle, existing] = await Promise.all([
       this.userHandle(user.id),
       this.passkeys.find({ where: { userId: user.id }, select: { credentialId: true, transports: true } }),
@@ -76,7 +76,7 @@ export class PasskeysService implements OnModuleInit {
   /** Verifies the authenticator's answer to this user's options and adds the passkey. */
   async register(user: AuthenticatedUser, response: RegistrationResponseJSON, name: string | undefined, client: ClientInfo): Promise<Passkey> {
     const account = await this.users.getById(user.id);
-    assertAssurance(account, user);
+    assertSecondFactorUsed(account, user, 'change its passkeys');
     const challenge = challengeOf(response);
     const expected = challenge && (await this.challenges.take({ ceremony: 'registration', userId: user.id, challenge }));
     if (!expected) throw registrationInvalid('These options have expired, were used, or were not made for this account: ask for new ones');
@@ -131,7 +131,7 @@ export class PasskeysService implements OnModuleInit {
   async remove(user: AuthenticatedUser, id: string, client: ClientInfo): Promise<void> {
     await transactionWithRetry(this.dataSource, async (manager) => {
       const owner = await this.lockOwner(user.id, manager);
-      assertAssurance(owner, user);
+      assertSecondFactorUsed(owner, user, 'change its passkeys');
       const repository = manager.getRepository(Passkey);
       if (!(await repository.existsBy({ id, userId: user.id }))) throw notFound();
       await this.signInMethods.assertNotLast(user.id, manager, 'This passkey');
@@ -157,13 +157,6 @@ export class PasskeysService implements OnModuleInit {
     const owner = await this.users.lockInTransaction(userId, manager);
     if (!owner) throw new AppError('NOT_FOUND', 'No such user');
     return owner;
-  }
-}
-
-/** A new way in, or one fewer, on an account with a second factor needs a session that used it. */
-function assertAssurance(account: User, session: AuthenticatedUser): void {
-  if (account.mfaEnabled && session.aal !== 'aal2') {
-    throw new AppError('MFA_REQUIRED', 'This account has a second factor: sign in with it to change its passkeys');
   }
 }
 

@@ -7,7 +7,7 @@ export { SessionAuthenticator } from './session-authenticator.service';
 export type { AccessCredential } from './session-authenticator.service';
 export { SessionEndings } from './session-endings';
 export { SessionsService } from './sessions.service';
-export { RECENT_SIGN_IN_MS, UserPresence } from './user-presence';
+export { assertSecondFactorUsed, RECENT_SIGN_IN_MS, UserPresence } from './user-presence';
 export { KeyStore } from './key-store.entity';
 export type { AssuranceLevel, AuthMethod, RevokedReason } from './key-store.entity';
 export { hashKey, newRandomKey } from './session-keys';

@@ -5,6 +5,11 @@ import { AppError } from '../common/error-code';
 import { User, UsersService } from '../users';
 import { KeyStoreService } from './key-store.service';
 
+/** A new way in, or one fewer, on an account with a second factor needs a session that used it (`aal2`): MFA_REQUIRED otherwise. */
+export function assertSecondFactorUsed(account: Pick<User, 'mfaEnabled'>, session: AuthenticatedUser, toDo: string): void {
+  if (account.mfaEnabled && session.aal !== 'aal2') throw new AppError('MFA_REQUIRED', `This account has a second factor: sign in with it to ${toDo}`);
+}
+
 /** How long a sign-in counts as the user being present, for an account that has no password to ask for. */
 export const RECENT_SIGN_IN_MS = 10 * 60_000;
 
