@@ -20,11 +20,7 @@ export class MfaController {
   @ApiOkResponse({ type: MfaStatusDto })
   @ApiErrors(...ACCESS_TOKEN_ERRORS)
   async status(@CurrentUser() user: AuthenticatedUser): Promise<MfaStatusDto> {
-    const status = await this.mfa.status(user.id);
-    return {
-      totp: { enabled: status.totp.enabled, createdAt: status.totp.createdAt?.toISOString() ?? null },
-      recoveryCodesRemaining: status.recoveryCodesRemaining,
-    };
+    return MfaStatusDto.from(await this.mfa.status(user.id));
   }
 
   @Post('totp')

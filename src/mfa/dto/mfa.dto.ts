@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { PASSWORD_MAX } from '../../users';
+import type { MfaStatus } from '../mfa.service';
 
 export const CODE_MAX = 64;
 
@@ -36,6 +37,13 @@ export class MfaStatusDto {
 
   @ApiProperty({ example: 10 })
   recoveryCodesRemaining: number;
+
+  static from(status: MfaStatus): MfaStatusDto {
+    return {
+      totp: { enabled: status.totp.enabled, createdAt: status.totp.createdAt?.toISOString() ?? null },
+      recoveryCodesRemaining: status.recoveryCodesRemaining,
+    };
+  }
 }
 
 export class TotpEnrolmentDto {
