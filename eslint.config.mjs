@@ -16,7 +16,7 @@ const TEST_FILES = ['test/**/*.ts', 'src/**/*.spec.ts', 'client/**/*.spec.ts'];
  * infrastructure under them (config, common, database, cache, metrics, redis,
  * logging) imports none of them.
  */
-const MODULES = ['users', 'mail', 'security-events', 'sessions', 'tokens', 'rate-limit', 'mfa', 'passkeys', 'identities', 'auth', 'account'];
+const MODULES = ['users', 'mail', 'security-events', 'sessions', 'tokens', 'rate-limit', 'mfa', 'passkeys', 'identities', 'auth', 'account', 'admin'];
 const INFRASTRUCTURE = ['config', 'common', 'database', 'cache', 'metrics', 'redis', 'logging'];
 
 /**

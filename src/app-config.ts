@@ -1,4 +1,5 @@
 import { readRecoveryConfig, RecoveryConfig } from './account/recovery.config';
+import { readAdminConfig } from './admin/admin.config';
 import { AuthConfig, readAuthConfig } from './auth/auth.config';
 import { Env } from './config/environment';
 import { readServerConfig, ServerConfig } from './config/server.config';
@@ -37,7 +38,8 @@ export type AppConfig = ServerConfig &
   MetricsConfig &
   ReturnType<typeof readMfaConfig> &
   ReturnType<typeof readPasskeysConfig> &
-  ReturnType<typeof readIdentitiesConfig>;
+  ReturnType<typeof readIdentitiesConfig> &
+  ReturnType<typeof readAdminConfig>;
 
 /** Reads and validates the whole configuration from `env`, as the modules would at boot. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -56,5 +58,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...readMfaConfig(env),
     ...readPasskeysConfig(env),
     ...readIdentitiesConfig(env),
+    ...readAdminConfig(env),
   };
 }

@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { DestinationStream, Logger } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
 import { AccountModule, recoveryConfig } from './account';
+import { adminConfig, AdminModule } from './admin';
 import { accountPages } from './account-pages/account-pages.module';
 import { authConfig } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';
@@ -71,6 +72,7 @@ export class AppModule {
             mfaConfig,
             passkeysConfig,
             identitiesConfig,
+            adminConfig,
           ],
         }),
         // `auth.session.*` and the like work in @OnEvent.
@@ -89,6 +91,7 @@ export class AppModule {
         TokensModule,
         AuthModule,
         AccountModule,
+        AdminModule,
         HealthModule,
         accountPages(),
         ...(options.modules ?? []),

@@ -14,7 +14,7 @@ import { RefreshPrincipal, TokenService } from '../tokens';
 import { User, UsersService } from '../users';
 import { AuthConfig, authConfig } from './auth.config';
 import { IssuedSession, sessionTokens } from './issued-session';
-import { SessionStarter } from './session-starter.service';
+import { accountDisabled, SessionStarter } from './session-starter.service';
 
 const UNVERIFIED = 'Confirm your email address first: follow the link in the mail we sent, or ask for a new one';
 
@@ -99,7 +99,9 @@ export class AuthService {
    */
   async refresh(principal: RefreshPrincipal, csrfToken: string, client: ClientInfo): Promise<IssuedSession> {
     const { id: userId, sessionId } = principal;
-    if (this.config.requireVerifiedEmail && (await this.users.findById(userId))?.emailVerified === false) {
+    const account = await this.users.findById(userId);
+    if (account?.disabled) throw accountDisabled();
+    if (this.config.requireVerifiedEmail && account?.emailVerified === false) {
       throw new AppError('EMAIL_NOT_VERIFIED', UNVERIFIED);
     }
     const result = await this.keyStore.rotate(sessionId, userId, principal.refreshKey, this.events.recordFor('refresh', client));
@@ -113,7 +115,11 @@ export class AuthService {
       this.endings.announce(userId, 'refresh_reuse', ended ? [sessionId] : []);
       throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended');
     }
-    if (result.outcome === 'ended') throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
+    if (result.outcome === 'ended') {
+      // Disabling ends the sessions: this instance may not have heard of it yet, the table knows.
+      if (await this.users.isDisabled(userId)) throw accountDisabled();
+      throw new AppError('SESSION_REVOKED', 'This session has ended; sign in again');
+    }
     const user = await this.users.findById(userId);
     if (!user) throw new AppError('TOKEN_INVALID', 'The account of this token no longer exists');
     return sessionTokens(this.tokens, user, result.session, result.keys, csrfToken);

@@ -29,7 +29,7 @@ interface RedirectTo {
 }
 
 /** Errors of a sign-in that the callback answers with a redirect to `returnTo?error=CODE`, as a page can show them. */
-const REDIRECTED_ERRORS: ReadonlySet<ErrorCode> = new Set(['EMAIL_NOT_VERIFIED']);
+const REDIRECTED_ERRORS: ReadonlySet<ErrorCode> = new Set(['EMAIL_NOT_VERIFIED', 'ACCOUNT_DISABLED']);
 
 /**
  * Sign-in with OpenID Connect providers: the redirect to the provider and its
@@ -90,7 +90,8 @@ export class OidcLoginController {
       "The provider's answer: 302 to returnTo with a session in cookies (or the link made); to APP_URL/mfa with the MFA token in a cookie for an account with a second factor; or to returnTo?error=CODE",
   })
   @ApiFoundResponse({
-    description: 'returnTo, APP_URL/mfa, or returnTo?error=OIDC_FAILED | ACCOUNT_EXISTS | IDENTITY_TAKEN | EMAIL_NOT_VERIFIED | REAUTHENTICATION_REQUIRED',
+    description:
+      'returnTo, APP_URL/mfa, or returnTo?error=OIDC_FAILED | ACCOUNT_EXISTS | IDENTITY_TAKEN | EMAIL_NOT_VERIFIED | ACCOUNT_DISABLED | REAUTHENTICATION_REQUIRED',
   })
   @ApiErrors('OIDC_STATE_INVALID', 'NOT_FOUND', 'RATE_LIMITED')
   async callback(

@@ -34,7 +34,8 @@ export interface SignIn {
  * hands the user here, and this alone starts a session. An account with a
  * second factor gets no `aal1` session from any method: the sign-in becomes
  * a challenge instead (`MfaChallengeIssued`), completed through
- * `POST /auth/login/mfa`, which comes back here with both factors. It records
+ * `POST /auth/login/mfa`, which comes back here with both factors; and a
+ * disabled account gets nothing, whichever method vouched for it. It records
  * how the session was started (`aal`, `amr`), keeps the user within
  * MAX_SESSIONS_PER_USER, records the login and tells the rest of the service.
  */
@@ -63,8 +64,10 @@ export class SessionStarter {
       // and the account is read as it is now: a second factor enabled a moment ago counts.
       const account = await this.users.lockInTransaction(userId, manager);
       if (!account) throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
+      if (account.disabled) throw accountDisabled();
       if (account.mfaEnabled && aal === 'aal1') return { challenge: await this.mfa.challenge(userId, signIn.amr, manager) };
       const created = await this.keyStore.create({ userId, aal, amr: signIn.amr, keys, csrfTokenHash: hashKey(csrfToken), ...client }, manager);
+      await this.users.recordLogin(userId, created.createdAt, manager);
       const evicted = await this.keyStore.endLeastRecentlyUsed(userId, this.config.maxSessionsPerUser, manager);
       await this.events.record({ type: 'login_succeeded', userId, sessionId: created.id, client, amr: signIn.amr }, manager);
       for (const sessionId of evicted) await this.events.record({ type: 'session_revoked', userId, sessionId, client }, manager);
@@ -80,6 +83,10 @@ export class SessionStarter {
     this.emitter.emit(AUTH_EVENTS.sessionStarted, new SessionStartedEvent(userId, session.id, client));
     return sessionTokens(this.tokens, user, session, keys, csrfToken);
   }
+}
+
+export function accountDisabled(): AppError {
+  return new AppError('ACCOUNT_DISABLED', 'This account is disabled: ask an administrator');
 }
 
 /** Two methods make two factors; a passkey that verified its user counts as two (`hwk`, `user`). */

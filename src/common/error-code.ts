@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   PASSWORD_NOT_SET: HttpStatus.FORBIDDEN,
   /** A route that needs the user present, for an account without a password whose session started more than 10 minutes ago. */
   REAUTHENTICATION_REQUIRED: HttpStatus.FORBIDDEN,
+  /** Any sign-in or refresh of an account an admin disabled (after the credentials check out). */
+  ACCOUNT_DISABLED: HttpStatus.FORBIDDEN,
   /** A callback of an OpenID Connect sign-in that this browser did not start, or too late. */
   OIDC_STATE_INVALID: HttpStatus.BAD_REQUEST,
   NOT_FOUND: HttpStatus.NOT_FOUND,
@@ -34,6 +36,8 @@ export const ERROR_STATUS = {
   IDENTITY_TAKEN: HttpStatus.CONFLICT,
   /** Removing the account's last way in (its password, passkeys and linked identities). */
   LAST_SIGN_IN_METHOD: HttpStatus.CONFLICT,
+  /** A change that would leave no enabled admin: the last admin removing their own role, disabling or deleting themselves. */
+  LAST_ADMIN: HttpStatus.CONFLICT,
   /** Headers and body not fully received within REQUEST_TIMEOUT (answered by the HTTP layer, which then closes the connection). */
   REQUEST_TIMEOUT: HttpStatus.REQUEST_TIMEOUT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,

@@ -11,3 +11,5 @@ export type { OidcRedirectCode } from './oidc-outcome';
 export { flowBindingOf } from './flow-binding';
 export { resolveReturnTo } from './return-to';
 export { ProviderDto } from './dto/identity.dto';
+export { IdentityResponseDto } from './dto/identity.dto';
+export type { Identity } from './identity.entity';

@@ -153,9 +153,10 @@ export class MfaService implements OnModuleInit {
   /**
    * When both the device and the codes are lost: removes the second factor
    * and ends every session (an operator's command or an admin). False when
-   * the account had none.
+   * the account had none. `alongside` runs in the same transaction (the
+   * audit entry that records who did it).
    */
-  async reset(userId: string, client: ClientInfo): Promise<boolean> {
+  async reset(userId: string, client: ClientInfo, alongside?: (manager: EntityManager) => Promise<void>): Promise<boolean> {
     await this.users.getById(userId);
     // A pending enrolment counts: it is a factor on its way in.
     if (!(await this.factors.existsBy({ userId }))) return false;
@@ -164,6 +165,7 @@ export class MfaService implements OnModuleInit {
       if (!account) throw new AppError('NOT_FOUND', 'No such user');
       await this.remove(userId, manager);
       await this.outbox.queue({ kind: MAIL_KINDS.mfaReset, to: account.email, userId }, manager);
+      await alongside?.(manager);
     });
     return true;
   }

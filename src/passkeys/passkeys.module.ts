@@ -25,6 +25,6 @@ import { PasskeysService } from './passkeys.service';
   ],
   controllers: [PasskeysController],
   providers: [PasskeyChallenges, PasskeysService, PasskeySignIn],
-  exports: [PasskeySignIn],
+  exports: [PasskeySignIn, PasskeysService],
 })
 export class PasskeysModule {}

@@ -115,6 +115,10 @@ export class PasskeysService implements OnModuleInit {
     });
   }
 
+  count(userId: string): Promise<number> {
+    return this.passkeys.countBy({ userId });
+  }
+
   list(userId: string): Promise<Passkey[]> {
     return this.passkeys.find({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }

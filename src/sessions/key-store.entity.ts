@@ -15,6 +15,7 @@ export type RevokedReason =
   | 'refresh_reuse'
   | 'admin'
   | 'roles_changed'
+  | 'account_disabled'
   | 'session_limit'
   | 'mfa_enabled'
   | 'mfa_disabled'

@@ -231,6 +231,18 @@ export class KeyStoreService {
     return ended;
   }
 
+  /** How many live sessions each of these users has (absent: none). */
+  async countActive(userIds: string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows: Array<{ user_id: string; count: number }> = await this.sessions.query(
+      `SELECT user_id, count(*)::int AS count FROM key_store
+        WHERE user_id = ANY($1) AND status = 'active' AND expires_at > $2 AND max_expires_at > $2
+        GROUP BY user_id`,
+      [userIds, new Date(this.clock.now())],
+    );
+    return new Map(rows.map((row) => [row.user_id, row.count]));
+  }
+
   /** Live sessions: active and within both lifetimes, most recently used first. */
   listActive(userId: string): Promise<KeyStore[]> {
     const now = new Date(this.clock.now());

@@ -5,7 +5,6 @@ import { AuthenticatedUser, ClientInfo } from '../common/authenticated-user';
 import { CanonicalUuidPipe } from '../common/canonical-uuid.pipe';
 import { Client } from '../common/decorators/client-info.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { Roles } from '../common/decorators/roles.decorator';
 import { SessionListItemDto } from './dto/session-list.dto';
 import { SessionsService } from './sessions.service';
 
@@ -31,16 +30,5 @@ export class SessionsController {
   @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'NOT_FOUND')
   async endOwn(@CurrentUser() user: AuthenticatedUser, @Param('id', CanonicalUuidPipe) id: string, @Client() client: ClientInfo): Promise<void> {
     await this.sessions.endOwn(user.id, id, client);
-  }
-
-  @Delete('users/:id/sessions')
-  @ApiTags('users')
-  @Roles('admin')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Incident response: end every session of any user (role admin)' })
-  @ApiNoContentResponse()
-  @ApiErrors('VALIDATION_FAILED', ...ACCESS_TOKEN_ERRORS, 'CSRF_TOKEN_INVALID', 'FORBIDDEN', 'NOT_FOUND')
-  async endAllOf(@Param('id', CanonicalUuidPipe) userId: string, @Client() client: ClientInfo): Promise<void> {
-    await this.sessions.endAllOf(userId, client);
   }
 }

@@ -41,23 +41,36 @@ export class SessionsService {
     this.endings.announce(userId, 'session_revoked', [sessionId]);
   }
 
-  /** Incident response: ends every session of any user and voids their mailed tokens (recorded in that user's trail). */
-  async endAllOf(userId: string, client: ClientInfo): Promise<void> {
-    if (!(await this.users.findById(userId))) throw new AppError('NOT_FOUND', 'No such user');
-    await this.secureAccount(userId, { reason: 'admin', event: 'session_revoked', client });
+  /**
+   * Incident response: ends every session of any user and voids their mailed tokens (recorded in that user's
+   * trail); `afterwards` gets the ids of the sessions ended, in the same transaction. NOT_FOUND for no such user.
+   */
+  async endAllOf(userId: string, client: ClientInfo, afterwards?: (manager: EntityManager, ended: string[]) => Promise<void>): Promise<void> {
+    const lockUser = async (manager: EntityManager) => {
+      if (!(await this.users.lockInTransaction(userId, manager))) throw new AppError('NOT_FOUND', 'No such user');
+    };
+    await this.secureAccount(userId, { reason: 'admin', event: 'session_revoked', client }, lockUser, afterwards);
   }
 
   /**
    * Ends every session of the user (but `keepSessionId`) and voids every
    * mailed token and pending change of address: what securing an account
-   * means. `alongside` runs first, in the same transaction (a new password).
+   * means. `alongside` runs first, in the same transaction (a new password);
+   * `afterwards` last, with the ids of the sessions ended.
    */
-  async secureAccount(userId: string, securing: AccountSecuring, alongside?: (manager: EntityManager) => Promise<void>): Promise<void> {
+  async secureAccount(
+    userId: string,
+    securing: AccountSecuring,
+    alongside?: (manager: EntityManager) => Promise<void>,
+    afterwards?: (manager: EntityManager, ended: string[]) => Promise<void>,
+  ): Promise<void> {
     const { reason, event, client, sessionId = null, keepSessionId } = securing;
     const ended = await this.events.recordedChange({ type: event, userId, sessionId, client }, async (manager) => {
       await alongside?.(manager);
       await this.users.voidPendingTokens(userId, manager);
-      return this.keyStore.revokeAllForUser(userId, reason, { keepSessionId, manager });
+      const revoked = await this.keyStore.revokeAllForUser(userId, reason, { keepSessionId, manager });
+      await afterwards?.(manager, revoked);
+      return revoked;
     });
     this.endings.announce(userId, reason, ended);
   }

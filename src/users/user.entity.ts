@@ -1,6 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, VirtualColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, VirtualColumn } from 'typeorm';
 
 @Entity({ name: 'users' })
+// The admin directory's order: newest account first, cut into pages by (created_at, id).
+@Index('IDX_users_created_at_id', ['createdAt', 'id'])
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -44,6 +46,14 @@ export class User {
 
   @Column({ type: 'text', array: true, default: () => "'{user}'" })
   roles: string[];
+
+  /** Set by an admin: every way in answers ACCOUNT_DISABLED, and the account's sessions were ended. */
+  @Column({ type: 'boolean', default: false })
+  disabled: boolean;
+
+  /** When the latest session of the account started (any method). */
+  @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
+  lastLoginAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

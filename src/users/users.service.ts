@@ -9,6 +9,7 @@ import { isUniqueViolation, transactionWithRetry } from '../database/transaction
 import { Metrics } from '../metrics/metrics.service';
 import { normalizeEmail } from './email';
 import { PasswordHasher } from './password-hasher.service';
+import { ADMIN_ROLE } from './roles';
 import { User } from './user.entity';
 
 export type CredentialCheck = { ok: true; user: User } | { ok: false; userId: string | null };
@@ -144,6 +145,23 @@ export class UsersService {
   }
 
   /**
+   * Locks the enabled admins' rows, in one order, in the caller's transaction, and answers their ids: a change
+   * that may leave no admin takes this first (before the user's own lock), so that two such changes take turns.
+   */
+  async lockEnabledAdmins(manager: EntityManager): Promise<string[]> {
+    const rows: Array<{ id: string }> = await manager.query('SELECT id FROM users WHERE $1 = ANY(roles) AND NOT disabled ORDER BY id FOR NO KEY UPDATE', [
+      ADMIN_ROLE,
+    ]);
+    return rows.map((row) => row.id);
+  }
+
+  /** An admin's change of the roles or the disabled flag, in the caller's transaction (which ends the sessions with it). */
+  async setAccess(id: string, access: { roles?: string[]; disabled?: boolean }, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).update({ id }, access);
+    await this.invalidation.publish(manager, InvalidationKeys.profile(id));
+  }
+
+  /**
    * For anything that secures the account (a new password, signing out
    * everywhere, an admin ending the sessions, ...), in its transaction: every
    * mailed token issued before is void from now on (their `securityStamp` is
@@ -177,6 +195,20 @@ export class UsersService {
     await this.invalidation.publish(manager, InvalidationKeys.profile(id));
   }
 
+  /**
+   * When the latest session started, in the transaction that starts it (which holds the user's lock). Not
+   * published: it is read only from the table (admin views), never from a cached profile.
+   */
+  async recordLogin(id: string, at: Date, manager: EntityManager): Promise<void> {
+    // Not through the repository, which would move `updated_at` too: a login changes nothing of the profile.
+    await manager.query('UPDATE users SET last_login_at = $2 WHERE id = $1', [id, at]);
+  }
+
+  /** Whether an admin disabled the account, read from the table (not the cache): for the answers that must not lag. */
+  async isDisabled(id: string): Promise<boolean> {
+    return this.users.existsBy({ id, disabled: true });
+  }
+
   /** Marks the address verified, in the caller's transaction; every instance drops the cached profile. */
   async setEmailVerified(id: string, manager: EntityManager): Promise<void> {
     await manager.getRepository(User).update({ id }, { emailVerified: true });
@@ -203,9 +235,13 @@ export class UsersService {
     await this.invalidation.publish(manager, InvalidationKeys.profile(id));
   }
 
-  /** Deletes the user; the database cascades to every session and event. */
-  async delete(id: string): Promise<void> {
+  /**
+   * Deletes the user; the database cascades to every session and event. `before` runs first in the same
+   * transaction (an admin's checks and audit entry).
+   */
+  async delete(id: string, before?: (manager: EntityManager) => Promise<void>): Promise<void> {
     await transactionWithRetry(this.users.manager.connection, async (manager) => {
+      await before?.(manager);
       await manager.getRepository(User).delete({ id });
       await this.invalidation.publish(manager, InvalidationKeys.user(id));
     });

@@ -1,0 +1,10 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedUser } from '../common/authenticated-user';
+import type { AuditActor } from './audit-log.service';
+
+/** The admin making the request and their IP, as the audit log records them. */
+export const Actor = createParamDecorator((_data: unknown, context: ExecutionContext): AuditActor => {
+  const request = context.switchToHttp().getRequest<FastifyRequest & { user: AuthenticatedUser }>();
+  return { actorId: request.user.id, ip: request.ip ?? null };
+});

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { Clock } from '../common/clock';
+import { AppError } from '../common/error-code';
+import { AuditAction, AuditDetails, AuditEntry } from './audit-entry.entity';
+
+/** Who did it: an admin through the API (with the request's IP), or a command (`actorId` null, named in the details). */
+export interface AuditActor {
+  actorId: string | null;
+  ip: string | null;
+}
+
+export interface AuditRecord {
+  action: AuditAction;
+  targetId: string | null;
+  details?: AuditDetails;
+}
+
+export interface AuditFilter {
+  actorId?: string;
+  targetId?: string;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  nextCursor: string | null;
+}
+
+/**
+ * Writes an entry in the caller's transaction: the action and its record
+ * commit or roll back together. Shared by the API and the command line.
+ */
+export async function recordAuditEntry(manager: EntityManager, actor: AuditActor, record: AuditRecord, at: Date): Promise<void> {
+  await manager.getRepository(AuditEntry).insert({
+    at,
+    actorId: actor.actorId,
+    action: record.action,
+    targetId: record.targetId,
+    ip: actor.ip?.slice(0, 64) ?? null,
+    details: record.details ?? {},
+  });
+}
+
+/** The audit log: appended to by admin actions, read newest first. Nothing here changes or removes an entry. */
+@Injectable()
+export class AuditLog {
+  constructor(
+    @InjectRepository(AuditEntry) private readonly entries: Repository<AuditEntry>,
+    private readonly clock: Clock,
+  ) {}
+
+  record(manager: EntityManager, actor: AuditActor, record: AuditRecord): Promise<void> {
+    return recordAuditEntry(manager, actor, record, new Date(this.clock.now()));
+  }
+
+  /** Newest first; `cursor` is the `nextCursor` of the previous page. */
+  async list(filter: AuditFilter, limit: number, cursor?: string): Promise<AuditPage> {
+    const query = this.entries
+      .createQueryBuilder('entry')
+      .orderBy('entry.seq', 'DESC')
+      .limit(limit + 1);
+    if (filter.actorId) query.andWhere('entry.actorId = :actorId', { actorId: filter.actorId });
+    if (filter.targetId) query.andWhere('entry.targetId = :targetId', { targetId: filter.targetId });
+    if (cursor !== undefined) query.andWhere('entry.seq < :cursor', { cursor: parseSeqCursor(cursor) });
+    const rows = await query.getMany();
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1].seq : null };
+  }
+}
+
+function parseSeqCursor(cursor: string): string {
+  if (!/^\d{1,18}$/.test(cursor)) {
+    throw new AppError('VALIDATION_FAILED', 'cursor must be the nextCursor of a previous page', {
+      details: [{ field: 'cursor', messages: ['cursor must be a nextCursor value'] }],
+    });
+  }
+  return cursor;
+}

@@ -1,0 +1,23 @@
+import { AppError } from '../common/error-code';
+
+/** Where a page of the user directory ends: the last account's creation time (to the microsecond) and id. */
+export interface DirectoryPosition {
+  createdAt: string;
+  id: string;
+}
+
+const POSITION = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+export function encodeDirectoryCursor(position: DirectoryPosition): string {
+  return Buffer.from(`${position.createdAt}|${position.id}`).toString('base64url');
+}
+
+export function decodeDirectoryCursor(cursor: string): DirectoryPosition {
+  const match = POSITION.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    throw new AppError('VALIDATION_FAILED', 'cursor must be the nextCursor of a previous page', {
+      details: [{ field: 'cursor', messages: ['cursor must be a nextCursor value'] }],
+    });
+  }
+  return { createdAt: match[1], id: match[2] };
+}
