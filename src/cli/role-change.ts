@@ -1,15 +1,13 @@
 import { DataSource } from 'typeorm';
+import { AuditEntry, recordAuditEntry } from '../admin';
 import { InvalidationKeys } from '../cache/invalidation-keys';
 import { queueInvalidations } from '../cache/invalidation-outbox';
 import { AuthEvent } from '../security-events';
 import { KeyStore, revokeActiveSessionsOf } from '../sessions';
-import { normalizeEmail, User } from '../users';
-
-/** What a role is called: lower case, as `@Roles('admin')` names it. */
-export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+import { normalizeEmail, sameRoles, User } from '../users';
 
 /** The entities a DataSource needs for changeRoles (the CLI's lists no others). */
-export const ROLE_CHANGE_ENTITIES = [User, KeyStore, AuthEvent];
+export const ROLE_CHANGE_ENTITIES = [User, KeyStore, AuthEvent, AuditEntry];
 
 export interface RoleChange {
   email: string;
@@ -29,7 +27,7 @@ export function resultingRoles(current: string[], add: string[], remove: string[
 /**
  * Changes a user's roles and, in the same transaction, ends every active
  * session of theirs (no token keeps the old roles), records it as an admin's
- * ending of sessions would be, and queues the eviction of their sessions and
+ * ending of sessions would be, writes the audit entry, and queues the eviction of their sessions and
  * profile from every instance's caches. Roles that would not change leave
  * everything as it is.
  */
@@ -44,11 +42,9 @@ export function changeRoles(dataSource: DataSource, change: RoleChange): Promise
     await users.update({ id: user.id }, { roles });
     const ended = await revokeActiveSessionsOf(manager, user.id, 'roles_changed', new Date());
     if (ended.length > 0) await manager.getRepository(AuthEvent).insert({ type: 'session_revoked', userId: user.id, sessionId: null, ip: null, userAgent: null });
+    const details = { from: user.roles, to: roles, via: 'users:roles (command line)' };
+    await recordAuditEntry(manager, { actorId: null, ip: null }, { action: 'roles_changed', targetId: user.id, details }, new Date());
     if (change.queueInvalidations) await queueInvalidations(manager, [InvalidationKeys.sessionsOf(user.id), InvalidationKeys.profile(user.id)]);
     return { found: true, roles, changed: true, sessionsEnded: ended.length };
   });
-}
-
-function sameRoles(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((role, index) => role === b[index]);
 }

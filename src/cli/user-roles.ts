@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
-import { changeRoles, ROLE_CHANGE_ENTITIES, ROLE_NAME } from './role-change';
+import { changeRoles, ROLE_CHANGE_ENTITIES } from './role-change';
 import { loadConfig } from '../app-config';
 import { dataSourceOptions } from '../database/data-source-options';
-import { normalizeEmail } from '../users';
+import { normalizeEmail, ROLE_NAME } from '../users';
 import { runCli } from './run-cli';
 
 const USAGE = `Usage: npm run users:roles -- --email ann@example.com [--add admin] [--remove admin]
@@ -13,7 +13,8 @@ Changes a user's roles in the database the service is configured for
 (DATABASE_URL, else the embedded one under DATA_DIR: stop the service first,
 the embedded database serves one process). --add and --remove may be repeated;
 at least one is needed. Changing roles ends every session of the user, so that
-no token carries the old roles; running instances drop them within a second.`;
+no token carries the old roles; running instances drop them within a second.
+The audit log records the change (actor: the command line).`;
 
 runCli(async () => {
   const { values } = parseArgs({
