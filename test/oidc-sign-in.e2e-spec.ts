@@ -30,8 +30,8 @@ import { logIn, registerUser } from './support/users';
  * expired, unknown, another provider's), the ID tokens refused with
  * ?error=OIDC_FAILED (nonce, aud, iss, signature), a provider that is down,
  * returnTo (no open redirect), the second factor through the MFA cookie, the
- * rules for an account without a password, REQUIRE_VERIFIED_EMAIL and the
- * security events.
+ * rules for an account without a password, a disabled account,
+ * REQUIRE_VERIFIED_EMAIL and the security events.
  */
 
 const API = '/api/v1';
@@ -559,6 +559,22 @@ describe('sign-in with an OpenID Connect provider', () => {
             (item) => item.type === 'login_succeeded' && JSON.stringify(item.amr) === JSON.stringify(['fed', 'otp']),
           ),
         );
+      });
+    });
+
+    describe('an account an admin disabled', () => {
+      it('the callback answers ?error=ACCOUNT_DISABLED and starts no session; enabled again, the identity signs in', async () => {
+        const { account, me } = await newPasswordlessAccount();
+        const admin = await logIn(app, 'body', await registerUser(app, { roles: ['admin'] }));
+        expectStatus('disable', await admin.client.patch(`${API}/admin/users/${me.id}`, { disabled: true }), 200);
+
+        const refused = await signIn(account, { returnTo: `${appUrl}/signed-in` });
+        expectErrorRedirect(refused.callback, refused.client, `${appUrl}/signed-in`, 'ACCOUNT_DISABLED');
+
+        expectStatus('enable', await admin.client.patch(`${API}/admin/users/${me.id}`, { disabled: false }), 200);
+        const again = await signIn(account, { returnTo: `${appUrl}/signed-in` });
+        expect(again.callback.headers.get('location')).toBe(`${appUrl}/signed-in`);
+        expect(expectStatus('me', await again.client.get(ME), 200).body.id).toBe(me.id);
       });
     });
 
