@@ -758,4 +758,149 @@ describe('AuthClient', () => {
       await expect(call(client)).rejects.toMatchObject({ name: 'AuthError', status, code });
     });
   });
+
+  describe('administration', () => {
+    const USER_ID = '6f1c0d1e-0000-4000-8000-00000000000a';
+    const adminUser = {
+      id: USER_ID,
+      email: 'ann@b.c',
+      emailVerified: true,
+      pendingEmail: null,
+      name: 'Ann',
+      roles: ['user'],
+      mfaEnabled: true,
+      hasPassword: true,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      disabled: false,
+      lastLoginAt: '2026-01-02T00:00:00.000Z',
+      activeSessions: 1,
+    };
+    const details = {
+      ...adminUser,
+      sessions: [
+        {
+          id: 's9',
+          createdAt: '2026-01-02T00:00:00.000Z',
+          lastUsedAt: '2026-01-02T00:05:00.000Z',
+          expiresAt: '2026-02-01T00:00:00.000Z',
+          userAgent: 'curl/8',
+          ip: '203.0.113.7',
+          aal: 'aal2',
+          amr: ['pwd', 'otp'],
+        },
+      ],
+      mfa: { totp: { enabled: true, createdAt: '2026-01-01T00:10:00.000Z' }, recoveryCodesRemaining: 10 },
+      passkeys: 0,
+      identities: [],
+    };
+    const entry = {
+      id: '6f1c0d1e-0000-4000-8000-0000000000e1',
+      at: '2026-01-03T00:00:00.000Z',
+      actorId: 'u1',
+      action: 'user_disabled',
+      targetId: USER_ID,
+      ip: '203.0.113.9',
+      details: {},
+    };
+    const noContent = () => new Response(null, { status: 204 });
+
+    /** A fake service: a session at login, `answer(path)` for every other request. */
+    function adminService(answer: (path: string) => Response) {
+      const { sent, fakeFetch } = recordingFetch((path) => (path === '/api/v1/auth/login' ? json(200, session('csrf-1')) : answer(path)));
+      return { client: new AuthClient({ baseUrl: BASE, fetch: fakeFetch }), sent };
+    }
+
+    it.each([
+      [
+        'adminUsers',
+        'GET',
+        '/api/v1/admin/users',
+        (client: AuthClient) => client.adminUsers(),
+        undefined,
+        () => json(200, { items: [adminUser], nextCursor: 'c2' }),
+      ],
+      ['adminUser', 'GET', `/api/v1/admin/users/${USER_ID}`, (client: AuthClient) => client.adminUser(USER_ID), undefined, () => json(200, details)],
+      [
+        'updateAdminUser',
+        'PATCH',
+        `/api/v1/admin/users/${USER_ID}`,
+        (client: AuthClient) => client.updateAdminUser(USER_ID, { disabled: true }),
+        { disabled: true },
+        () => json(200, { ...details, disabled: true, sessions: [], activeSessions: 0 }),
+      ],
+      ['resetUserMfa', 'DELETE', `/api/v1/admin/users/${USER_ID}/mfa`, (client: AuthClient) => client.resetUserMfa(USER_ID), undefined, noContent],
+      ['endUserSessions', 'DELETE', `/api/v1/admin/users/${USER_ID}/sessions`, (client: AuthClient) => client.endUserSessions(USER_ID), undefined, noContent],
+      ['deleteUser', 'DELETE', `/api/v1/admin/users/${USER_ID}`, (client: AuthClient) => client.deleteUser(USER_ID), undefined, noContent],
+      ['auditLog', 'GET', '/api/v1/admin/audit', (client: AuthClient) => client.auditLog(), undefined, () => json(200, { items: [entry], nextCursor: null })],
+    ])(
+      '%s sends %s %s with the session cookies (and X-CSRF-Token unless GET), and resolves to the answer (undefined for 204)',
+      async (_name, method, path, call, body, answer) => {
+        const { client, sent } = adminService(answer);
+        await client.login('a@b.c', 'pw');
+        const expected = answer();
+        await expect(call(client)).resolves.toEqual(expected.status === 204 ? undefined : await expected.json());
+        expect(sent.at(-1)).toEqual({ method, path, headers: expect.any(Headers), credentials: 'include', body });
+        expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe(method === 'GET' ? null : 'csrf-1');
+      },
+    );
+
+    it('adminUsers and auditLog put the given options in the query (encoded), and leave out the others and an empty q', async () => {
+      const { client, sent } = adminService(() => json(200, { items: [], nextCursor: null }));
+      await client.adminUsers({ q: 'ann o+b@x', limit: 50, cursor: 'abc/=' });
+      await client.adminUsers({ q: '', limit: 5 });
+      await client.adminUsers({ cursor: 'next' });
+      await client.auditLog({ actor: 'u1', target: USER_ID, limit: 100, cursor: '42' });
+      await client.auditLog({ target: USER_ID });
+      expect(sent.map((request) => request.path)).toEqual([
+        '/api/v1/admin/users?q=ann+o%2Bb%40x&limit=50&cursor=abc%2F%3D',
+        '/api/v1/admin/users?limit=5',
+        '/api/v1/admin/users?cursor=next',
+        `/api/v1/admin/audit?actor=u1&target=${USER_ID}&limit=100&cursor=42`,
+        `/api/v1/admin/audit?target=${USER_ID}`,
+      ]);
+    });
+
+    it('updateAdminUser sends the roles and disabled as given, and nothing else', async () => {
+      const { client, sent } = adminService(() => json(200, details));
+      await client.login('a@b.c', 'pw');
+      await client.updateAdminUser(USER_ID, { roles: ['user', 'admin'] });
+      await client.updateAdminUser(USER_ID, { roles: [], disabled: false });
+      expect(sent.slice(1).map((request) => request.body)).toEqual([{ roles: ['user', 'admin'] }, { roles: [], disabled: false }]);
+      expect(sent.at(-1)?.headers.get('content-type')).toBe('application/json');
+    });
+
+    it('encodes the user id in the path', async () => {
+      const { client, sent } = adminService(noContent);
+      await client.login('a@b.c', 'pw');
+      await client.endUserSessions('a/b?c');
+      expect(sent.at(-1)?.path).toBe('/api/v1/admin/users/a%2Fb%3Fc/sessions');
+    });
+
+    it.each([
+      ['updateAdminUser', 409, 'LAST_ADMIN', 'Conflict', (client: AuthClient) => client.updateAdminUser(USER_ID, { disabled: true })],
+      ['deleteUser', 409, 'LAST_ADMIN', 'Conflict', (client: AuthClient) => client.deleteUser(USER_ID)],
+      ['adminUsers', 403, 'MFA_REQUIRED', 'Forbidden', (client: AuthClient) => client.adminUsers({ q: 'ann' })],
+      ['auditLog', 403, 'FORBIDDEN', 'Forbidden', (client: AuthClient) => client.auditLog()],
+      ['resetUserMfa', 404, 'NOT_FOUND', 'Not Found', (client: AuthClient) => client.resetUserMfa(USER_ID)],
+      ['adminUsers', 400, 'VALIDATION_FAILED', 'Bad Request', (client: AuthClient) => client.adminUsers({ cursor: 'forged' })],
+    ])('%s rejects %i %s of the service as an AuthError with its code', async (_name, status, code, statusText, call) => {
+      const { client } = adminService(() => error(status, code, statusText));
+      await client.login('a@b.c', 'pw');
+      await expect(call(client)).rejects.toMatchObject({ name: 'AuthError', status, code });
+    });
+
+    it('refreshes once and retries an admin call when the access token expired', async () => {
+      const answers = [error(401, 'TOKEN_EXPIRED'), json(200, session('csrf-2')), noContent()];
+      const { client, sent } = adminService(() => answers.shift()!);
+      await client.login('a@b.c', 'pw');
+      await expect(client.resetUserMfa(USER_ID)).resolves.toBeUndefined();
+      expect(sent.map((request) => `${request.method} ${request.path}`)).toEqual([
+        'POST /api/v1/auth/login',
+        `DELETE /api/v1/admin/users/${USER_ID}/mfa`,
+        'POST /api/v1/auth/refresh',
+        `DELETE /api/v1/admin/users/${USER_ID}/mfa`,
+      ]);
+      expect(sent.at(-1)?.headers.get('x-csrf-token')).toBe('csrf-2');
+    });
+  });
 });

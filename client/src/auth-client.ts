@@ -40,6 +40,15 @@
  * signed-in user links more identities with `linkIdentity()` (whose URL the
  * browser then opens), lists them with `identities()` and removes one with
  * `unlinkIdentity()`.
+ *
+ * Administration (a user with the role `admin`; with `ADMIN_REQUIRE_MFA`, the
+ * default in production, also a session signed in with a second factor, else
+ * AuthError 403 MFA_REQUIRED): `adminUsers()` searches the users a page at a
+ * time (`nextCursor`), `adminUser(id)` reads one with its sessions, second
+ * factor, passkey count and identities, `updateAdminUser()` changes roles or
+ * disables and re-enables, `resetUserMfa()`, `endUserSessions()` and
+ * `deleteUser()` act on an account, and `auditLog()` reads the audit log,
+ * newest first. 409 LAST_ADMIN refuses what would leave no enabled admin.
  */
 
 /** The error body of the contract: `{ statusCode, error, code, message, details? }`. */
@@ -146,6 +155,88 @@ export interface LinkedIdentity {
   /** The address the provider gave when it was linked, if any. */
   email: string | null;
   linkedAt: string;
+}
+
+/** A user as an admin sees it in a search (GET /admin/users): the profile, and whether it is disabled, when it last signed in, its live sessions. */
+export interface AdminUser extends ApiUser {
+  /** A disabled account cannot sign in (403 ACCOUNT_DISABLED) and has no session. */
+  disabled: boolean;
+  /** When its latest session started; null if it never signed in. */
+  lastLoginAt: string | null;
+  activeSessions: number;
+}
+
+/** A live session of a user, as an admin sees it. */
+export interface AdminUserSession {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  aal: string;
+  amr: string[];
+}
+
+/** One user as an admin opens it (GET /admin/users/:id); never a hash, secret or key. */
+export interface AdminUserDetails extends AdminUser {
+  /** Its live sessions, most recently used first. */
+  sessions: AdminUserSession[];
+  /** Its second factor, as `mfaStatus()` answers it for the user. */
+  mfa: MfaStatus;
+  /** How many passkeys it has. */
+  passkeys: number;
+  identities: LinkedIdentity[];
+}
+
+/** What `updateAdminUser()` may change; anything else is refused (400 VALIDATION_FAILED). */
+export interface AdminUserUpdate {
+  /** Replaces the roles: unique names of lower-case letters, digits, `_` and `-` (at most 20). */
+  roles?: string[];
+  disabled?: boolean;
+}
+
+/** A page of a list read with a cursor: pass `nextCursor` back for the next page; null after the last. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The options of `adminUsers()`. */
+export interface AdminUserQuery {
+  /** The beginning of an address, or a part of a name (case-insensitive); every user when left out. */
+  q?: string;
+  /** 1 to 100; the service's default is 20. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** The options of `auditLog()`. */
+export interface AuditQuery {
+  /** Only the entries of this admin (a user id). */
+  actor?: string;
+  /** Only the entries about this user (a user id; entries stay after the user is deleted). */
+  target?: string;
+  /** 1 to 100; the service's default is 20. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** An admin action the audit log records. */
+export type AuditAction = 'roles_changed' | 'user_disabled' | 'user_enabled' | 'mfa_reset' | 'sessions_ended' | 'user_deleted';
+
+/** An entry of the audit log (which no route changes or deletes). */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  /** The admin who acted; null for the command line (`details.via` names the command). */
+  actorId: string | null;
+  /** One of AuditAction (a string, so that an action added to the service later still reads). */
+  action: AuditAction | (string & {});
+  targetId: string | null;
+  ip: string | null;
+  /** e.g. `{ from, to }` for roles_changed, `{ sessions }` for sessions_ended, `{ email }` for user_deleted. */
+  details: Record<string, unknown> | null;
 }
 
 /** How `completeMfa()` finds the challenge. */
@@ -276,6 +367,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const AUTH = '/api/v1/auth';
 const PASSKEYS = '/api/v1/users/me/passkeys';
 const IDENTITIES = '/api/v1/users/me/identities';
+const ADMIN = '/api/v1/admin';
 const WEBAUTHN_JSON_BROWSERS = 'Chromium 129+, Firefox 119+ or Safari 18.4+';
 
 interface RefreshFlight {
@@ -542,6 +634,53 @@ export class AuthClient {
   }
 
   /**
+   * Searches the users (an admin's call), newest account first, a page at a time: pass the answer's
+   * `nextCursor` as `cursor` for the next page (users created meanwhile do not show up in later pages).
+   * AuthError 403 FORBIDDEN without the admin role, 403 MFA_REQUIRED from an aal1 session when the service
+   * has ADMIN_REQUIRE_MFA, 400 VALIDATION_FAILED for a bad limit or cursor. The same holds for every admin call.
+   */
+  async adminUsers(query: AdminUserQuery = {}): Promise<Page<AdminUser>> {
+    return this.json<Page<AdminUser>>(`${ADMIN}/users${queryString({ q: query.q === '' ? undefined : query.q, limit: query.limit, cursor: query.cursor })}`);
+  }
+
+  /** One user, with its live sessions, second factor, passkey count and identities; AuthError NOT_FOUND (404) for no such user. */
+  async adminUser(id: string): Promise<AdminUserDetails> {
+    return this.json<AdminUserDetails>(`${ADMIN}/users/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * Replaces the roles and/or disables or re-enables an account, and resolves to the user as it now is. A change
+   * ends every session of the user (disabling also voids its mailed links); the same values again change nothing.
+   * AuthError 409 LAST_ADMIN when no enabled admin would be left, 404 NOT_FOUND, 400 VALIDATION_FAILED.
+   */
+  async updateAdminUser(id: string, update: AdminUserUpdate): Promise<AdminUserDetails> {
+    return this.json<AdminUserDetails>(`${ADMIN}/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: JSON.stringify(update) });
+  }
+
+  /**
+   * Removes a user's second factor and recovery codes (they lost both), ends every session of the user and mails
+   * them a notice. AuthError NOT_FOUND (404) when the user has no second factor, or does not exist.
+   */
+  async resetUserMfa(id: string): Promise<void> {
+    await this.expectSuccess(await this.request(`${ADMIN}/users/${encodeURIComponent(id)}/mfa`, { method: 'DELETE' }));
+  }
+
+  /** Ends every session of a user (at once, on every instance); AuthError NOT_FOUND (404) for no such user. */
+  async endUserSessions(id: string): Promise<void> {
+    await this.expectSuccess(await this.request(`${ADMIN}/users/${encodeURIComponent(id)}/sessions`, { method: 'DELETE' }));
+  }
+
+  /** Deletes an account and everything of it (the audit log keeps its entries); AuthError NOT_FOUND (404), 409 LAST_ADMIN. */
+  async deleteUser(id: string): Promise<void> {
+    await this.expectSuccess(await this.request(`${ADMIN}/users/${encodeURIComponent(id)}`, { method: 'DELETE' }));
+  }
+
+  /** The audit log, newest first, a page at a time (`nextCursor`), of every admin action or those of an `actor` or about a `target`. */
+  async auditLog(query: AuditQuery = {}): Promise<Page<AuditEntry>> {
+    return this.json<Page<AuditEntry>>(`${ADMIN}/audit${queryString({ actor: query.actor, target: query.target, limit: query.limit, cursor: query.cursor })}`);
+  }
+
+  /**
    * Rotates the token pair. Concurrent callers share one POST /auth/refresh
    * (single flight) and all get its outcome: an AuthError with the contract's code on failure.
    */
@@ -684,6 +823,14 @@ function credentialJson(credential: unknown): unknown {
     );
   }
   return (toJSON as () => unknown).call(credential);
+}
+
+/** `?name=value&...` of the parameters given (undefined ones left out), or nothing when none is. */
+function queryString(parameters: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) if (value !== undefined) search.set(name, String(value));
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
 }
 
 function isErrorBody(body: unknown): body is ApiErrorBody {
