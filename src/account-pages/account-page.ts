@@ -7,6 +7,9 @@
  * login or refresh answer in memory (else reading it from the readable CSRF
  * cookie). Its script is a file (/account.js, the CSP allows only 'self'); it
  * builds every element with textContent, never HTML from the server.
+ * For a user whose roles include admin it also shows the admin view: search
+ * the users, open one, disable or enable it, reset its second factor, end its
+ * sessions, and read the audit log (the /api/v1/admin routes).
  */
 export const ACCOUNT_PAGE = `<!doctype html>
 <html lang="en">
@@ -44,6 +47,10 @@ export const ACCOUNT_PAGE = `<!doctype html>
   ol.codes { columns: 2; }
   #totp-qr { display: block; width: 200px; height: 200px; margin: .5rem 0; }
   .hint { color: #5a6272; }
+  h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
+  h4 { font-size: 1rem; margin: 1rem 0 .25rem; }
+  .panel { border: 1px solid #d5dae3; border-radius: 6px; padding: .25rem 1rem 1rem; margin: 1rem 0; background: #fafbfc; }
+  .tag.warn { background: #fde8e7; color: #8c1d18; }
 </style>
 </head>
 <body>
@@ -167,9 +174,55 @@ export const ACCOUNT_PAGE = `<!doctype html>
 <ul id="session-list" class="items" aria-label="Sessions"></ul>
 </section>
 
-<!-- The admin view (a later issue) fills this section and shows it when the user's roles include admin. -->
+<!-- Shown when the user's roles include admin: the /api/v1/admin routes. -->
 <section id="admin-view" aria-labelledby="admin-heading" hidden>
 <h2 id="admin-heading">Administration</h2>
+<p id="admin-notice" class="hint" hidden></p>
+<div id="admin-tools">
+<h3 id="admin-users-heading">Users</h3>
+<form id="admin-search-form" role="search" aria-label="Search users">
+<label for="admin-q">Email (its beginning) or part of a name; empty for every user, newest first</label>
+<input id="admin-q" maxlength="254" autocomplete="off">
+<button type="submit">Search</button>
+</form>
+<ul id="admin-user-list" class="items" aria-label="Users found"></ul>
+<p id="admin-no-users" class="hint" hidden>No user matches.</p>
+<button type="button" id="admin-users-more" class="secondary" hidden>More users</button>
+
+<div id="admin-user" class="panel" role="region" aria-labelledby="admin-user-heading" hidden>
+<h3 id="admin-user-heading"></h3>
+<dl>
+<dt>Email</dt><dd id="admin-user-email"></dd>
+<dt>Name</dt><dd id="admin-user-name"></dd>
+<dt>Roles</dt><dd id="admin-user-roles"></dd>
+<dt>Account</dt><dd id="admin-user-state"></dd>
+<dt>Created</dt><dd id="admin-user-created"></dd>
+<dt>Last sign-in</dt><dd id="admin-user-last-login"></dd>
+<dt>Active sessions</dt><dd id="admin-user-session-count"></dd>
+<dt>Password</dt><dd id="admin-user-password"></dd>
+<dt>Second factor</dt><dd id="admin-user-mfa"></dd>
+<dt>Passkeys</dt><dd id="admin-user-passkeys"></dd>
+<dt>Identities</dt><dd id="admin-user-identities"></dd>
+</dl>
+<button type="button" id="admin-disable" class="danger">Disable the account</button>
+<button type="button" id="admin-enable">Enable the account again</button>
+<button type="button" id="admin-reset-mfa" class="danger">Reset the second factor</button>
+<button type="button" id="admin-end-sessions" class="danger">End all sessions</button>
+<button type="button" id="admin-user-audit" class="secondary">Audit entries about this user</button>
+<button type="button" id="admin-user-close" class="secondary">Close</button>
+<h4>Their sessions</h4>
+<ul id="admin-session-list" class="items" aria-label="Sessions of the user"></ul>
+<p id="admin-no-sessions" class="hint" hidden>No live session.</p>
+</div>
+
+<h3 id="admin-audit-heading">Audit log</h3>
+<p id="admin-audit-scope" class="hint"></p>
+<button type="button" id="admin-audit-reload" class="secondary">Reload the audit log</button>
+<button type="button" id="admin-audit-all" class="secondary" hidden>Show every entry</button>
+<ul id="admin-audit-list" class="items" aria-label="Audit log"></ul>
+<p id="admin-no-audit" class="hint" hidden>No entry.</p>
+<button type="button" id="admin-audit-more" class="secondary" hidden>More entries</button>
+</div>
 </section>
 </div>
 </main>
@@ -191,6 +244,7 @@ export const ACCOUNT_SCRIPT = `'use strict';
     IDENTITY_TAKEN: 'That identity of the provider is linked to another account already: unlink it there first.',
     OIDC_FAILED: 'The provider did not sign you in: it refused, failed or could not be reached. Try again.',
     EMAIL_NOT_VERIFIED: 'This address is not verified, and this service signs in verified addresses only: confirm it with the link mailed to it first.',
+    ACCOUNT_DISABLED: 'This account is disabled: an administrator has to enable it again before it can sign in.',
     REAUTHENTICATION_REQUIRED: 'The account was secured (password changed or reset, or signed out everywhere) while the provider was being linked: sign in again and link it once more.',
     MFA_TOKEN_INVALID: 'The second-factor step expired or was used up: sign in again.',
   };
@@ -357,6 +411,7 @@ export const ACCOUNT_SCRIPT = `'use strict';
     endEnrolment();
     $('recovery-code-list').replaceChildren();
     $('recovery-codes').hidden = true;
+    resetAdmin();
     $('signed-in').hidden = true;
     $('signed-out').hidden = false;
     $('login-form').hidden = false;
@@ -463,7 +518,7 @@ export const ACCOUNT_SCRIPT = `'use strict';
     renderProfile(user);
     $('signed-out').hidden = true;
     $('signed-in').hidden = false;
-    await Promise.all([loadMfa(), loadPasskeys(), loadIdentities(), loadSessions()].map((loading) => loading.catch(fail)));
+    await Promise.all([loadMfa(), loadPasskeys(), loadIdentities(), loadSessions(), loadAdmin(user)].map((loading) => loading.catch(fail)));
   }
 
   function renderProfile(user) {
@@ -662,6 +717,254 @@ export const ACCOUNT_SCRIPT = `'use strict';
       item.append(end);
     }
     return item;
+  }
+
+  // --- administration (a user whose roles include admin) -------------------
+
+  /** The admin routes' refusals, in the words of this view (the code is shown beside them). */
+  const ADMIN_ERRORS = {
+    MFA_REQUIRED:
+      'Administration needs a session signed in with a second factor (ADMIN_REQUIRE_MFA is on): set up an authenticator app or a passkey above, sign out, and sign in again with it.',
+    LAST_ADMIN: 'This is the last enabled admin: the service would be left without one. Make another account admin first.',
+    FORBIDDEN: 'This session does not carry the admin role: sign out and sign in again.',
+  };
+  const AUDIT_ACTIONS = {
+    roles_changed: 'Roles changed',
+    user_disabled: 'Account disabled',
+    user_enabled: 'Account enabled again',
+    mfa_reset: 'Second factor reset',
+    sessions_ended: 'Sessions ended',
+    user_deleted: 'Account deleted',
+  };
+  /** The admin whose view is loaded: reloading the account (after a change of one's own) keeps the search and the open user. */
+  let adminOf = null;
+  let usersQuery = '';
+  let usersCursor = null;
+  /** The user the audit log is narrowed to (?target=), or null for every entry. */
+  let auditTarget = null;
+  let auditCursor = null;
+  /** The user open in the panel (GET /admin/users/:id). */
+  let openedUser = null;
+  /** The addresses of the users seen, by id: the audit log names its actors and targets by id. */
+  const emailsById = new Map();
+
+  /** A call to /admin: the refusals of ADMIN_ERRORS, or of this call's own messages, in plainer words. */
+  async function adminApi(method, path, body, messages) {
+    try {
+      return await api(method, '/admin' + path, body);
+    } catch (error) {
+      const text = error instanceof ApiError && ((messages && messages[error.code]) || ADMIN_ERRORS[error.code]);
+      if (text) error.message = text;
+      throw error;
+    }
+  }
+
+  const withQuery = (path, params) => (params.toString() ? path + '?' + params.toString() : path);
+  const nameOf = (id) => emailsById.get(id) || id;
+  const count = (n, one, many) => n + ' ' + (n === 1 ? one : many);
+  const userPath = (user) => '/users/' + encodeURIComponent(user.id);
+
+  function resetAdmin() {
+    adminOf = null;
+    usersQuery = '';
+    usersCursor = null;
+    auditTarget = null;
+    auditCursor = null;
+    openedUser = null;
+    emailsById.clear();
+    for (const list of ['admin-user-list', 'admin-session-list', 'admin-audit-list']) $(list).replaceChildren();
+    for (const hidden of ['admin-view', 'admin-notice', 'admin-user', 'admin-users-more', 'admin-audit-more', 'admin-audit-all']) $(hidden).hidden = true;
+    $('admin-tools').hidden = false;
+    $('admin-search-form').reset();
+  }
+
+  /** The admin view, for an admin only: the newest users and the newest audit entries, loaded once per signed-in admin. */
+  async function loadAdmin(user) {
+    const admin = (user.roles || []).includes('admin');
+    if (admin && adminOf === user.id) return;
+    resetAdmin();
+    if (!admin) return;
+    emailsById.set(user.id, user.email);
+    $('admin-view').hidden = false;
+    try {
+      await Promise.all([searchUsers(''), loadAudit(null)]);
+      adminOf = user.id;
+    } catch (error) {
+      if (error.code !== 'MFA_REQUIRED') throw error;
+      // Tried again at the next load of the account (after enrolling a factor, say).
+      $('admin-tools').hidden = true;
+      $('admin-notice').textContent = error.message + ' [' + error.code + ']';
+      $('admin-notice').hidden = false;
+    }
+  }
+
+  /** GET /admin/users: the first page for query, or with more the next page of the last search. */
+  async function searchUsers(query, more) {
+    const params = new URLSearchParams();
+    if (query) params.set('q', query);
+    if (more) params.set('cursor', usersCursor);
+    const page = await adminApi('GET', withQuery('/users', params));
+    usersQuery = query;
+    usersCursor = page.nextCursor;
+    for (const user of page.items) emailsById.set(user.id, user.email);
+    const items = page.items.map(userItem);
+    if (more) $('admin-user-list').append(...items);
+    else $('admin-user-list').replaceChildren(...items);
+    $('admin-no-users').hidden = $('admin-user-list').childElementCount > 0;
+    $('admin-users-more').hidden = !usersCursor;
+  }
+
+  onSubmit('admin-search-form', () => searchUsers(value('admin-q')));
+  onClick('admin-users-more', () => searchUsers(usersQuery, true));
+
+  function userItem(user) {
+    const open = el('button', { type: 'button', className: 'secondary', 'aria-label': 'Open ' + user.email }, 'Open');
+    handle(open, 'click', () => openUser(user.id));
+    return el(
+      'li',
+      { 'data-user-id': user.id },
+      el('strong', {}, user.email),
+      user.name ? el('span', {}, ' (' + user.name + ')') : '',
+      ...(user.roles || []).map((role) => el('span', { className: 'tag' }, role)),
+      user.disabled ? el('span', { className: 'tag warn' }, 'disabled') : '',
+      user.mfaEnabled ? el('span', { className: 'tag' }, 'second factor') : '',
+      el(
+        'span',
+        { className: 'meta' },
+        'Last sign-in ' + when(user.lastLoginAt) + '; ' + count(user.activeSessions, 'active session', 'active sessions') + '; created ' + when(user.createdAt),
+      ),
+      open,
+    );
+  }
+
+  async function openUser(id) {
+    showUser(await adminApi('GET', '/users/' + encodeURIComponent(id)));
+  }
+
+  /** Fills the panel with a user's details (and refreshes the user's line in the search results). */
+  function showUser(user) {
+    openedUser = user;
+    emailsById.set(user.id, user.email);
+    const totp = user.mfa.totp;
+    $('admin-user-heading').textContent = user.name ? user.name + ' (' + user.email + ')' : user.email;
+    $('admin-user-email').textContent =
+      user.email + (user.emailVerified ? ', verified' : ', not verified') + (user.pendingEmail ? '; changing to ' + user.pendingEmail : '');
+    $('admin-user-name').textContent = user.name || '(none)';
+    $('admin-user-roles').textContent = user.roles.join(', ') || '(none)';
+    $('admin-user-state').textContent = user.disabled ? 'disabled: it cannot sign in' : 'enabled';
+    $('admin-user-created').textContent = when(user.createdAt);
+    $('admin-user-last-login').textContent = when(user.lastLoginAt);
+    $('admin-user-session-count').textContent = String(user.activeSessions);
+    $('admin-user-password').textContent = user.hasPassword ? 'set' : 'none (signs in with a provider or a passkey)';
+    $('admin-user-mfa').textContent = totp.enabled
+      ? 'an authenticator app since ' + when(totp.createdAt) + '; ' + count(user.mfa.recoveryCodesRemaining, 'recovery code', 'recovery codes') + ' left'
+      : 'none' + (user.mfa.recoveryCodesRemaining > 0 ? ' (' + count(user.mfa.recoveryCodesRemaining, 'recovery code', 'recovery codes') + ' left)' : '');
+    $('admin-user-passkeys').textContent = String(user.passkeys);
+    $('admin-user-identities').textContent =
+      user.identities.length === 0
+        ? 'none'
+        : user.identities.map((identity) => labelOf(identity.provider) + ' (' + (identity.email || identity.subject) + '), linked ' + when(identity.linkedAt)).join('; ');
+    $('admin-disable').hidden = user.disabled;
+    $('admin-enable').hidden = !user.disabled;
+    $('admin-reset-mfa').hidden = !totp.enabled && user.mfa.recoveryCodesRemaining === 0;
+    $('admin-session-list').replaceChildren(...user.sessions.map(adminSessionItem));
+    $('admin-no-sessions').hidden = user.sessions.length > 0;
+    $('admin-user').hidden = false;
+    const listed = [...$('admin-user-list').children].find((item) => item.getAttribute('data-user-id') === user.id);
+    if (listed) listed.replaceWith(userItem(user));
+  }
+
+  function adminSessionItem(session) {
+    return el(
+      'li',
+      { 'data-session-id': session.id },
+      el('strong', {}, 'Started ' + when(session.createdAt)),
+      el('span', { className: 'tag' }, session.aal),
+      el('span', { className: 'tag' }, 'amr: ' + (session.amr || []).join(', ')),
+      el('span', { className: 'meta' }, 'Last used ' + when(session.lastUsedAt) + ', expires ' + when(session.expiresAt) + (session.ip ? ', from ' + session.ip : '')),
+      el('span', { className: 'meta' }, session.userAgent || 'unknown client'),
+    );
+  }
+
+  /** After an action on the open user: the user as it is now, and the audit log with the new entry. */
+  async function afterAdminAction(user, text) {
+    say(text);
+    await Promise.all([openUser(user.id), loadAudit(auditTarget)]);
+  }
+
+  onClick('admin-disable', async () => {
+    const user = openedUser;
+    showUser(await adminApi('PATCH', userPath(user), { disabled: true }));
+    say(user.email + ' is disabled: its sessions have ended and it cannot sign in.');
+    await loadAudit(auditTarget);
+  });
+
+  onClick('admin-enable', async () => {
+    const user = openedUser;
+    showUser(await adminApi('PATCH', userPath(user), { disabled: false }));
+    say(user.email + ' is enabled again: it can sign in (its old sessions stay ended).');
+    await loadAudit(auditTarget);
+  });
+
+  onClick('admin-reset-mfa', async () => {
+    const user = openedUser;
+    await adminApi('DELETE', userPath(user) + '/mfa', undefined, { NOT_FOUND: 'This user has no second factor (any more), or no longer exists.' });
+    await afterAdminAction(user, 'The second factor of ' + user.email + ' and its recovery codes are removed, its sessions have ended, and it is mailed a notice.');
+  });
+
+  onClick('admin-end-sessions', async () => {
+    const user = openedUser;
+    await adminApi('DELETE', userPath(user) + '/sessions');
+    await afterAdminAction(user, 'Every session of ' + user.email + ' has ended.');
+  });
+
+  $('admin-user-close').addEventListener('click', () => {
+    openedUser = null;
+    $('admin-user').hidden = true;
+  });
+
+  /** GET /admin/audit, newest first: the first page (of every entry, or those about target), or with more the next page. */
+  async function loadAudit(target, more) {
+    const params = new URLSearchParams();
+    if (target) params.set('target', target);
+    if (more) params.set('cursor', auditCursor);
+    const page = await adminApi('GET', withQuery('/audit', params));
+    auditTarget = target;
+    auditCursor = page.nextCursor;
+    const items = page.items.map(auditItem);
+    if (more) $('admin-audit-list').append(...items);
+    else $('admin-audit-list').replaceChildren(...items);
+    $('admin-no-audit').hidden = $('admin-audit-list').childElementCount > 0;
+    $('admin-audit-more').hidden = !auditCursor;
+    $('admin-audit-all').hidden = !target;
+    $('admin-audit-scope').textContent = target ? 'The entries about ' + nameOf(target) + ', newest first.' : 'Every admin action, newest first.';
+  }
+
+  onClick('admin-user-audit', () => loadAudit(openedUser.id));
+  onClick('admin-audit-all', () => loadAudit(null));
+  onClick('admin-audit-reload', () => loadAudit(auditTarget));
+  onClick('admin-audit-more', () => loadAudit(auditTarget, true));
+
+  function auditItem(entry) {
+    const details = entry.details || {};
+    const facts = [];
+    for (const [key, detail] of Object.entries(details)) {
+      if (key === 'from' || key === 'via' || (key === 'email' && entry.action === 'user_deleted')) continue;
+      if (key === 'to' && Array.isArray(detail)) facts.push('roles ' + ((details.from || []).join(', ') || 'none') + ' became ' + (detail.join(', ') || 'none'));
+      else if (key === 'sessions' && entry.action === 'sessions_ended') facts.push(count(detail, 'session', 'sessions') + ' ended');
+      else facts.push(key + ': ' + JSON.stringify(detail));
+    }
+    const target = entry.targetId ? emailsById.get(entry.targetId) || details.email || entry.targetId : '';
+    const actor = entry.actorId ? nameOf(entry.actorId) : details.via || 'the command line';
+    return el(
+      'li',
+      { 'data-audit-id': entry.id },
+      el('strong', {}, AUDIT_ACTIONS[entry.action] || entry.action),
+      el('span', { className: 'tag' }, entry.action),
+      target ? el('span', {}, ' ' + target) : '',
+      el('span', { className: 'meta' }, when(entry.at) + ', by ' + actor + (entry.ip ? ' from ' + entry.ip : '')),
+      facts.length > 0 ? el('span', { className: 'meta' }, facts.join('; ')) : '',
+    );
   }
 
   // --- start --------------------------------------------------------------
