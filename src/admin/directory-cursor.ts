@@ -14,10 +14,16 @@ export function encodeDirectoryCursor(position: DirectoryPosition): string {
 
 export function decodeDirectoryCursor(cursor: string): DirectoryPosition {
   const match = POSITION.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+  if (!match || !isRealTime(match[1])) {
     throw new AppError('VALIDATION_FAILED', 'cursor must be the nextCursor of a previous page', {
       details: [{ field: 'cursor', messages: ['cursor must be a nextCursor value'] }],
     });
   }
   return { createdAt: match[1], id: match[2] };
+}
+
+/** `2026-02-30T...` has the shape and no such time: the database would refuse it with an error, not an empty page. */
+function isRealTime(text: string): boolean {
+  const time = new Date(text);
+  return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 23) === text.slice(0, 23);
 }

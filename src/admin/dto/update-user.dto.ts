@@ -1,11 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsString, Matches, ValidateIf } from 'class-validator';
 import { ROLE_NAME } from '../../users';
+
+/** Absent is no change; null is not a value (IsOptional would let it through). */
+const IfPresent = (): PropertyDecorator => ValidateIf((_dto: object, value: unknown) => value !== undefined);
 
 /** What an admin may change of an account: nothing else is accepted (any other property is 400). */
 export class UpdateUserDto {
   @ApiPropertyOptional({ type: [String], example: ['user', 'admin'], description: 'The new roles (replacing the current ones)' })
-  @IsOptional()
+  @IfPresent()
   @IsArray()
   @ArrayMaxSize(20)
   @ArrayUnique()
@@ -14,7 +17,7 @@ export class UpdateUserDto {
   roles?: string[];
 
   @ApiPropertyOptional({ description: 'true: every way in is refused (ACCOUNT_DISABLED); false: the account signs in again' })
-  @IsOptional()
+  @IfPresent()
   @IsBoolean()
   disabled?: boolean;
 }
