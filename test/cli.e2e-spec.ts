@@ -498,4 +498,64 @@ describe('the command-line tools, run from src as in development', () => {
       });
     });
   });
+
+  describe('the audit log of users:roles and users:mfa', () => {
+    it('each change writes an entry with no actor and no IP, naming the command; no change writes none; the last admin may be demoted', async () => {
+      const fresh = await freshDatabase();
+      try {
+        expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
+        const annId = await withDatabase(fresh.env, async (db) => {
+          const id = await insertUser(db, 'ann@example.com', 1);
+          // A second factor as enrolment leaves it (the reset never reads the sealed secret).
+          await db.query(`INSERT INTO mfa_totp (user_id, secret, created_at, enabled_at) VALUES ($1, 'sealed', now(), now())`, [id]);
+          await db.query('UPDATE users SET mfa_enabled = true WHERE id = $1', [id]);
+          return id;
+        });
+
+        expect((await npmRun('users:roles', ['--email', 'ann@example.com', '--add', 'admin'], fresh.env)).code).toBe(0);
+        const unchanged = await npmRun('users:roles', ['--email', 'ann@example.com', '--add', 'admin'], fresh.env);
+        expect(unchanged.stdout).toMatch(/\(unchanged\)/);
+        // Ann is the only admin: the command line is the operator's way back in, and does not apply LAST_ADMIN.
+        const demoted = await npmRun('users:roles', ['--email', 'ann@example.com', '--remove', 'admin'], fresh.env);
+        expect(demoted).toEqual({ code: 0, stdout: 'ann@example.com: roles user; 0 session(s) ended\n', stderr: '' });
+        const reset = await npmRun('users:mfa', ['--email', 'ann@example.com', '--reset'], fresh.env);
+        expect(reset).toEqual({ code: 0, stdout: 'ann@example.com: second factor removed; every session ended\n', stderr: '' });
+
+        await withDatabase(fresh.env, async (db) => {
+          const entries = await db.query('SELECT id, at, actor_id, action, target_id, ip, details FROM audit_log ORDER BY seq DESC');
+          expect(entries).toEqual([
+            {
+              id: expect.any(String),
+              at: expect.any(Date),
+              actor_id: null,
+              action: 'mfa_reset',
+              target_id: annId,
+              ip: null,
+              details: { via: 'users:mfa (command line)' },
+            },
+            {
+              id: expect.any(String),
+              at: expect.any(Date),
+              actor_id: null,
+              action: 'roles_changed',
+              target_id: annId,
+              ip: null,
+              details: { from: ['user', 'admin'], to: ['user'], via: 'users:roles (command line)' },
+            },
+            {
+              id: expect.any(String),
+              at: expect.any(Date),
+              actor_id: null,
+              action: 'roles_changed',
+              target_id: annId,
+              ip: null,
+              details: { from: ['user'], to: ['user', 'admin'], via: 'users:roles (command line)' },
+            },
+          ]);
+        });
+      } finally {
+        await fresh.remove();
+      }
+    }, 180_000);
+  });
 });
