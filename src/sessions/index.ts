@@ -21,3 +21,4 @@ export {
   UserDeletedEvent,
   UserRegisteredEvent,
 } from './auth-events';
+export { SessionDto } from './dto/session-list.dto';

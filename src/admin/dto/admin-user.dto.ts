@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IdentityResponseDto } from '../../identities';
 import { MfaStatusDto } from '../../mfa';
-import { AssuranceLevel, AuthMethod, KeyStore } from '../../sessions';
+import { SessionDto } from '../../sessions';
 import { UserResponseDto } from '../../users';
 import type { DirectoryEntry, DirectoryPage, UserDossier } from '../user-directory.service';
 
@@ -40,49 +40,10 @@ export class AdminUserPageDto {
   }
 }
 
-export class AdminSessionDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ format: 'date-time' })
-  createdAt: string;
-
-  @ApiProperty({ format: 'date-time' })
-  lastUsedAt: string;
-
-  @ApiProperty({ format: 'date-time' })
-  expiresAt: string;
-
-  @ApiProperty({ type: String, nullable: true })
-  userAgent: string | null;
-
-  @ApiProperty({ type: String, nullable: true })
-  ip: string | null;
-
-  @ApiProperty({ enum: ['aal1', 'aal2'] })
-  aal: AssuranceLevel;
-
-  @ApiProperty({ type: [String], example: ['pwd', 'otp'] })
-  amr: AuthMethod[];
-
-  static of(session: KeyStore): AdminSessionDto {
-    return {
-      id: session.id,
-      createdAt: session.createdAt.toISOString(),
-      lastUsedAt: session.lastUsedAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      userAgent: session.userAgent,
-      ip: session.ip,
-      aal: session.aal,
-      amr: session.amr,
-    };
-  }
-}
-
 /** One account as an admin sees it: never a hash, a secret or a key. */
 export class AdminUserDetailsDto extends AdminUserDto {
-  @ApiProperty({ type: [AdminSessionDto], description: 'Live sessions, most recently used first' })
-  sessions: AdminSessionDto[];
+  @ApiProperty({ type: [SessionDto], description: 'Live sessions, most recently used first' })
+  sessions: SessionDto[];
 
   @ApiProperty({ type: MfaStatusDto })
   mfa: MfaStatusDto;
@@ -96,7 +57,7 @@ export class AdminUserDetailsDto extends AdminUserDto {
   static ofDossier(dossier: UserDossier, now: number): AdminUserDetailsDto {
     return {
       ...AdminUserDto.of(dossier, now),
-      sessions: dossier.sessions.map((session) => AdminSessionDto.of(session)),
+      sessions: dossier.sessions.map((session) => SessionDto.of(session)),
       mfa: MfaStatusDto.from(dossier.mfa),
       passkeys: dossier.passkeys,
       identities: dossier.identities.map((identity) => IdentityResponseDto.from(identity)),

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AssuranceLevel, AuthMethod, KeyStore } from '../key-store.entity';
 
-export class SessionListItemDto {
+/** A live session as its user or an admin sees it: never a key or a hash. */
+export class SessionDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
@@ -26,10 +27,7 @@ export class SessionListItemDto {
   @ApiProperty({ type: [String], example: ['pwd', 'otp'], description: 'How it was started (RFC 8176): pwd, otp, hwk, user, recovery_code, fed' })
   amr: AuthMethod[];
 
-  @ApiProperty({ description: 'The session of the token that asked' })
-  current: boolean;
-
-  static from(session: KeyStore, currentSessionId: string): SessionListItemDto {
+  static of(session: KeyStore): SessionDto {
     return {
       id: session.id,
       createdAt: session.createdAt.toISOString(),
@@ -39,7 +37,15 @@ export class SessionListItemDto {
       ip: session.ip,
       aal: session.aal,
       amr: session.amr,
-      current: session.id === currentSessionId,
     };
+  }
+}
+
+export class SessionListItemDto extends SessionDto {
+  @ApiProperty({ description: 'The session of the token that asked' })
+  current: boolean;
+
+  static from(session: KeyStore, currentSessionId: string): SessionListItemDto {
+    return { ...SessionDto.of(session), current: session.id === currentSessionId };
   }
 }
