@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { AppError } from '../common/error-code';
+import { NewestFirstPage, newestFirstPage } from '../database/newest-first';
 import { AuditAction, AuditDetails, AuditEntry } from './audit-entry.entity';
 
 /** Who did it: an admin through the API (with the request's IP), or a command (`actorId` null, named in the details). */
@@ -22,10 +22,7 @@ export interface AuditFilter {
   targetId?: string;
 }
 
-export interface AuditPage {
-  items: AuditEntry[];
-  nextCursor: string | null;
-}
+export type AuditPage = NewestFirstPage<AuditEntry>;
 
 /**
  * Writes an entry in the caller's transaction: the action and its record
@@ -55,25 +52,10 @@ export class AuditLog {
   }
 
   /** Newest first; `cursor` is the `nextCursor` of the previous page. */
-  async list(filter: AuditFilter, limit: number, cursor?: string): Promise<AuditPage> {
-    const query = this.entries
-      .createQueryBuilder('entry')
-      .orderBy('entry.seq', 'DESC')
-      .limit(limit + 1);
+  list(filter: AuditFilter, limit: number, cursor?: string): Promise<AuditPage> {
+    const query = this.entries.createQueryBuilder('entry');
     if (filter.actorId) query.andWhere('entry.actorId = :actorId', { actorId: filter.actorId });
     if (filter.targetId) query.andWhere('entry.targetId = :targetId', { targetId: filter.targetId });
-    if (cursor !== undefined) query.andWhere('entry.seq < :cursor', { cursor: parseSeqCursor(cursor) });
-    const rows = await query.getMany();
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1].seq : null };
+    return newestFirstPage(query, limit, cursor, 'cursor');
   }
-}
-
-function parseSeqCursor(cursor: string): string {
-  if (!/^\d{1,18}$/.test(cursor)) {
-    throw new AppError('VALIDATION_FAILED', 'cursor must be the nextCursor of a previous page', {
-      details: [{ field: 'cursor', messages: ['cursor must be a nextCursor value'] }],
-    });
-  }
-  return cursor;
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../common/error-code';
+import { invalidCursor } from '../database/newest-first';
 
 /** Where a page of the user directory ends: the last account's creation time (to the microsecond) and id. */
 export interface DirectoryPosition {
@@ -14,11 +14,7 @@ export function encodeDirectoryCursor(position: DirectoryPosition): string {
 
 export function decodeDirectoryCursor(cursor: string): DirectoryPosition {
   const match = POSITION.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || !isRealTime(match[1])) {
-    throw new AppError('VALIDATION_FAILED', 'cursor must be the nextCursor of a previous page', {
-      details: [{ field: 'cursor', messages: ['cursor must be a nextCursor value'] }],
-    });
-  }
+  if (!match || !isRealTime(match[1])) throw invalidCursor('cursor');
   return { createdAt: match[1], id: match[2] };
 }
 

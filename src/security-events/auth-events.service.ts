@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { AppError } from '../common/error-code';
 import { ClientInfo } from '../common/authenticated-user';
 import type { StatementPart } from '../cache/statement-part';
+import { NewestFirstPage, newestFirstPage } from '../database/newest-first';
 import { transactionWithRetry } from '../database/transactions';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
 
@@ -16,10 +16,7 @@ export interface NewAuthEvent {
   amr?: string[];
 }
 
-export interface AuthEventPage {
-  items: AuthEvent[];
-  nextCursor: string | null;
-}
+export type AuthEventPage = NewestFirstPage<AuthEvent>;
 
 /** The security-event trail: recorded in the caller's transaction, read newest first. */
 @Injectable()
@@ -62,24 +59,7 @@ export class AuthEventsService {
   }
 
   /** Newest first; `before` is the `nextCursor` of the previous page. */
-  async list(userId: string, limit: number, before?: string): Promise<AuthEventPage> {
-    const query = this.events
-      .createQueryBuilder('event')
-      .where('event.userId = :userId', { userId })
-      .orderBy('event.seq', 'DESC')
-      .limit(limit + 1);
-    if (before !== undefined) query.andWhere('event.seq < :before', { before: parseCursor(before) });
-    const rows = await query.getMany();
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1].seq : null };
+  list(userId: string, limit: number, before?: string): Promise<AuthEventPage> {
+    return newestFirstPage(this.events.createQueryBuilder('event').where('event.userId = :userId', { userId }), limit, before, 'before');
   }
-}
-
-function parseCursor(cursor: string): string {
-  if (!/^\d{1,18}$/.test(cursor)) {
-    throw new AppError('VALIDATION_FAILED', 'before must be a cursor from a previous page', {
-      details: [{ field: 'before', messages: ['before must be a nextCursor value'] }],
-    });
-  }
-  return cursor;
 }
