@@ -499,7 +499,8 @@ describe('the command-line tools, run from src as in development', () => {
     });
   });
 
-  describe('the audit log of users:roles and users:mfa', () => {
+  // The same insert on either database kind: run once, on PostgreSQL.
+  describeOnce('the audit log of users:roles and users:mfa', () => {
     it('each change writes an entry with no actor and no IP, naming the command; no change writes none; the last admin may be demoted', async () => {
       const fresh = await freshDatabase();
       try {
