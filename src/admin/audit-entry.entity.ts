@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { InsertionOrderColumn } from '../database/newest-first';
 
 export const AUDIT_ACTIONS = ['roles_changed', 'user_disabled', 'user_enabled', 'mfa_reset', 'sessions_ended', 'user_deleted'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -19,15 +20,8 @@ export class AuditEntry {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** The order of writing: pages are cut by it, newest first. A string on both drivers (PGlite reads bigint as a number). */
-  @Column({
-    type: 'bigint',
-    generated: 'identity',
-    generatedIdentity: 'ALWAYS',
-    insert: false,
-    update: false,
-    transformer: { from: (value: string | number | null) => (value == null ? value : String(value)), to: (value: unknown) => value },
-  })
+  /** The order of writing: pages are cut by it, newest first. */
+  @InsertionOrderColumn()
   seq: string;
 
   @Column({ type: 'timestamptz' })

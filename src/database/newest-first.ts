@@ -1,5 +1,20 @@
-import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { Column, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../common/error-code';
+
+/**
+ * The `seq` column that newestFirstPage() orders by: a bigint identity the
+ * database assigns on insert, read as a string on both drivers (PGlite reads
+ * bigint as a number).
+ */
+export const InsertionOrderColumn = (): PropertyDecorator =>
+  Column({
+    type: 'bigint',
+    generated: 'identity',
+    generatedIdentity: 'ALWAYS',
+    insert: false,
+    update: false,
+    transformer: { from: (value: string | number | null) => (value == null ? value : String(value)), to: (value: unknown) => value },
+  });
 
 export interface NewestFirstPage<T> {
   items: T[];

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from '../users';
+import { InsertionOrderColumn } from '../database/newest-first';
 
 export const AUTH_EVENT_TYPES = [
   'register',
@@ -40,15 +41,8 @@ export class AuthEvent {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** Insertion order: the paging cursor. A string on both drivers (PGlite reads bigint as a number). */
-  @Column({
-    type: 'bigint',
-    generated: 'identity',
-    generatedIdentity: 'ALWAYS',
-    insert: false,
-    update: false,
-    transformer: { from: (value: string | number | null) => (value == null ? value : String(value)), to: (value: unknown) => value },
-  })
+  /** Insertion order: the paging cursor. */
+  @InsertionOrderColumn()
   seq: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
