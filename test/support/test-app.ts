@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
+import { drainHttpServer } from '../../src/http-drain';
 import type { AppOptions } from '../../src/app.module';
 import { AppConfig, loadConfig } from '../../src/app-config';
 import { ApiClient } from './api-client';
@@ -89,6 +90,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     clock,
     client: () => new ApiClient(url),
     close: async () => {
+      // As main.ts does: app.close() alone would wait out Fastify's 72 s keep-alive on a connection a browser left open.
+      await drainHttpServer(started.getHttpAdapter().getInstance(), started.getHttpServer());
       await started.close();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
