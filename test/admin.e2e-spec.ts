@@ -547,6 +547,20 @@ describe('administration', () => {
       expectError(await login(user), 403, 'ACCOUNT_DISABLED');
     });
 
+    it('second factor: a recovery code after the password is refused with 403 ACCOUNT_DISABLED too, and stays unused', async () => {
+      const { user, recoveryCodes } = await totpUser();
+      const challenge = expectStatus('login', await login(user), 200);
+      await disable(user.id);
+      expectError(
+        await app.client().post(LOGIN_MFA, { mfaToken: challenge.body.mfaToken, recoveryCode: recoveryCodes[0] }, { headers: BODY }),
+        403,
+        'ACCOUNT_DISABLED',
+      );
+      await disable(user.id, false);
+      const again = expectStatus('login', await login(user), 200);
+      expectStatus('login/mfa', await app.client().post(LOGIN_MFA, { mfaToken: again.body.mfaToken, recoveryCode: recoveryCodes[0] }, { headers: BODY }), 200);
+    });
+
     it('passkey sign-in: 403 ACCOUNT_DISABLED, no session', async () => {
       const owner = await logIn(app, 'body');
       const phone = new SoftAuthenticator();

@@ -11,10 +11,10 @@ import { PasskeySignIn } from '../passkeys';
 import { AuthEventsService } from '../security-events';
 import { AUTH_EVENTS, KeyStoreService, SessionEndings, SessionsService, UserRegisteredEvent } from '../sessions';
 import { RefreshPrincipal, TokenService } from '../tokens';
-import { User, UsersService } from '../users';
+import { accountDisabled, User, UsersService } from '../users';
 import { AuthConfig, authConfig } from './auth.config';
 import { IssuedSession, sessionTokens } from './issued-session';
-import { accountDisabled, SessionStarter } from './session-starter.service';
+import { SessionStarter } from './session-starter.service';
 
 const UNVERIFIED = 'Confirm your email address first: follow the link in the mail we sent, or ask for a new one';
 

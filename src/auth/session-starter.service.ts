@@ -20,7 +20,7 @@ import {
   SessionStartedEvent,
 } from '../sessions';
 import { MfaChallengeIssued, MfaLogin } from '../mfa';
-import { User, UsersService } from '../users';
+import { accountDisabled, User, UsersService } from '../users';
 import { IssuedSession, sessionTokens } from './issued-session';
 import { TokenService } from '../tokens';
 
@@ -83,10 +83,6 @@ export class SessionStarter {
     this.emitter.emit(AUTH_EVENTS.sessionStarted, new SessionStartedEvent(userId, session.id, client));
     return sessionTokens(this.tokens, user, session, keys, csrfToken);
   }
-}
-
-export function accountDisabled(): AppError {
-  return new AppError('ACCOUNT_DISABLED', 'This account is disabled: ask an administrator');
 }
 
 /** Two methods make two factors; a passkey that verified its user counts as two (`hwk`, `user`). */

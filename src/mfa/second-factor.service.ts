@@ -6,7 +6,7 @@ import { AppError } from '../common/error-code';
 import { transactionWithRetry } from '../database/transactions';
 import { MAIL_KINDS, MailOutbox } from '../mail';
 import { AuthEventsService } from '../security-events';
-import { User, UsersService } from '../users';
+import { accountDisabled, User, UsersService } from '../users';
 import { MfaKeys } from './mfa-keys.service';
 import { canonicalRecoveryCode } from './recovery-codes';
 import { RecoveryCode } from './recovery-code.entity';
@@ -66,6 +66,8 @@ export class SecondFactorService {
       const user = await this.users.lockInTransaction(attempt.userId, manager);
       const factor = user && (await manager.getRepository(TotpFactor).findOne({ where: { userId: user.id }, lock: { mode: 'pessimistic_write' } }));
       if (!user || !factor?.enabledAt) return { result: 'no_factor' as const };
+      // Before the code is looked at: a refused sign-in must not use up a recovery code.
+      if (user.disabled) return { result: 'disabled' as const };
       if (factor.lockedUntil && factor.lockedUntil.getTime() > now) return { result: 'locked' as const, until: factor.lockedUntil.getTime() };
       const method = await this.accept(user, factor, attempt, now, manager);
       await attempt.alongside?.(manager, method !== null);
@@ -78,6 +80,8 @@ export class SecondFactorService {
         return outcome.method;
       case 'no_factor':
         throw new AppError('NOT_FOUND', 'This account has no second factor');
+      case 'disabled':
+        throw accountDisabled();
       case 'locked':
         throw lockedError(outcome.until, now);
       case 'wrong':

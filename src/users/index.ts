@@ -10,3 +10,4 @@ export { EmailField } from './dto/email-field';
 export { DiffersFromPassword, NewPasswordRules, PASSWORD_MAX, PASSWORD_MIN } from './password-policy';
 export { usersConfig } from './users.config';
 export { ADMIN_ROLE, ROLE_NAME, sameRoles } from './roles';
+export { accountDisabled } from './account-disabled';
