@@ -652,6 +652,23 @@ describe('administration', () => {
       expect(again.status).toBe(200);
       expect(again.body.mfaRequired).toBeUndefined();
       expect(again.body.user).toEqual(expect.objectContaining({ mfaEnabled: false }));
+      const signedIn = bearerClient(app, again.body.accessToken);
+      const events = expectStatus('events', await signedIn.get(`${API}/users/me/events`), 200).body.items as Array<{ type: string }>;
+      expect(events.map((event) => event.type)).toContain('mfa_reset');
+
+      // A factor enrolled afterwards has recovery codes of its own: the old ones sign nobody in.
+      const reenrolled = await enableTotp(signedIn, user.password, app.clock.now());
+      const challenge = expectStatus('login', await login(user), 200);
+      expectError(
+        await app.client().post(LOGIN_MFA, { mfaToken: challenge.body.mfaToken, recoveryCode: enrolled.recoveryCodes[0] }, { headers: BODY }),
+        401,
+        'MFA_CODE_INVALID',
+      );
+      expectStatus(
+        'login/mfa',
+        await app.client().post(LOGIN_MFA, { mfaToken: challenge.body.mfaToken, recoveryCode: reenrolled.recoveryCodes[0] }, { headers: BODY }),
+        200,
+      );
     });
 
     it('answers 404 NOT_FOUND when the user has no second factor (or does not exist), and ends nothing', async () => {
