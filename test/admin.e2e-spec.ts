@@ -19,6 +19,7 @@ import {
   registerAdmin,
   withQuery,
 } from './support/admin';
+import type { MfaProof } from '../src/mfa';
 import { ApiClient, ApiResponse, parseSetCookie } from './support/api-client';
 import { expectError } from './support/errors-assertions';
 import { freePort } from './support/free-port';
@@ -138,7 +139,12 @@ describe('administration', () => {
     expect(challenge.body.mfaRequired).toBe(true);
     await between();
     app.clock.advance(TOTP_STEP_MS);
-    return app.client().post(LOGIN_MFA, { mfaToken: challenge.body.mfaToken, code: totpCode(secret, app.clock.now()) }, { headers: BODY });
+    return secondStep(challenge, { code: totpCode(secret, app.clock.now()) });
+  }
+
+  /** The second step of the login that answered `challenge`, with a TOTP or a recovery code. */
+  function secondStep(challenge: ApiResponse, proof: MfaProof): Promise<ApiResponse> {
+    return app.client().post(LOGIN_MFA, { mfaToken: challenge.body.mfaToken, ...proof }, { headers: BODY });
   }
 
   /** A whole sign-in with `account` at the provider, in a new browser: its client and the callback's answer. */
@@ -551,14 +557,10 @@ describe('administration', () => {
       const { user, recoveryCodes } = await totpUser();
       const challenge = expectStatus('login', await login(user), 200);
       await disable(user.id);
-      expectError(
-        await app.client().post(LOGIN_MFA, { mfaToken: challenge.body.mfaToken, recoveryCode: recoveryCodes[0] }, { headers: BODY }),
-        403,
-        'ACCOUNT_DISABLED',
-      );
+      expectError(await secondStep(challenge, { recoveryCode: recoveryCodes[0] }), 403, 'ACCOUNT_DISABLED');
       await disable(user.id, false);
       const again = expectStatus('login', await login(user), 200);
-      expectStatus('login/mfa', await app.client().post(LOGIN_MFA, { mfaToken: again.body.mfaToken, recoveryCode: recoveryCodes[0] }, { headers: BODY }), 200);
+      expectStatus('login/mfa', await secondStep(again, { recoveryCode: recoveryCodes[0] }), 200);
     });
 
     it('passkey sign-in: 403 ACCOUNT_DISABLED, no session', async () => {
@@ -659,16 +661,8 @@ describe('administration', () => {
       // A factor enrolled afterwards has recovery codes of its own: the old ones sign nobody in.
       const reenrolled = await enableTotp(signedIn, user.password, app.clock.now());
       const challenge = expectStatus('login', await login(user), 200);
-      expectError(
-        await app.client().post(LOGIN_MFA, { mfaToken: challenge.body.mfaToken, recoveryCode: enrolled.recoveryCodes[0] }, { headers: BODY }),
-        401,
-        'MFA_CODE_INVALID',
-      );
-      expectStatus(
-        'login/mfa',
-        await app.client().post(LOGIN_MFA, { mfaToken: challenge.body.mfaToken, recoveryCode: reenrolled.recoveryCodes[0] }, { headers: BODY }),
-        200,
-      );
+      expectError(await secondStep(challenge, { recoveryCode: enrolled.recoveryCodes[0] }), 401, 'MFA_CODE_INVALID');
+      expectStatus('login/mfa', await secondStep(challenge, { recoveryCode: reenrolled.recoveryCodes[0] }), 200);
     });
 
     it('answers 404 NOT_FOUND when the user has no second factor (or does not exist), and ends nothing', async () => {
