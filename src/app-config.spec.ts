@@ -93,7 +93,7 @@ describe('loadConfig', () => {
     });
 
     it('pools 20 connections, migrates at boot, drains for 10 s on SIGTERM and serves /metrics without a token', () => {
-      expect(config).toMatchObject({ databasePoolSize: 20, migrationsRun: true, shutdownGraceSeconds: 10, metrics: { enabled: true } });
+      expect(config).toMatchObject({ databasePoolSize: 20, migrationsRun: true, shutdownGraceSeconds: 10, shutdownDelaySeconds: 0, metrics: { enabled: true } });
       expect(config.metrics.token).toBeUndefined();
     });
   });
@@ -121,6 +121,41 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, cookieSecure: false, corsOrigins: ['https://a.example', 'https://b.example'] });
     expect(config.jwt.issuer).toBe('issuer-x');
     expect(config.rateLimit.login).toEqual({ limit: 10, windowSeconds: 300 });
+  });
+
+  it('reads SHUTDOWN_DELAY and METRICS_PORT', () => {
+    expect(loadConfig({ SHUTDOWN_DELAY: '5s', METRICS_PORT: '9464' })).toMatchObject({ shutdownDelaySeconds: 5, metrics: { port: 9464 } });
+  });
+
+  it("refuses a METRICS_PORT that is the service's PORT, in one line naming it", () => {
+    expect(refusal({ PORT: '8080', METRICS_PORT: '8080' }).message).toMatch(/^METRICS_PORT=8080 is the service's PORT/);
+    expect(refusal({ METRICS_PORT: '3000' }).message).toMatch(/^METRICS_PORT=3000/);
+    expect(refusal({ METRICS_PORT: 'metrics' }).message).toBe('METRICS_PORT="metrics" must be a port number');
+  });
+
+  describe('TRUST_PROXY', () => {
+    it.each([
+      ['false', false],
+      ['0', false],
+      ['1', 1],
+      ['2', 2],
+      ['10.0.0.0/8', ['10.0.0.0/8']],
+      ['10.0.0.0/8, 192.168.1.7 ,fd00::/8', ['10.0.0.0/8', '192.168.1.7', 'fd00::/8']],
+      ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
+    ])('reads %p as %p', (raw, trustProxy) => {
+      expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(trustProxy);
+    });
+
+    it('refuses true, which would trust a chain a client can prepend to, saying what to set instead', () => {
+      const error = refusal({ TRUST_PROXY: 'true' });
+      expect(error.message).toMatch(/^TRUST_PROXY=true .*prepend.* number of proxies/);
+    });
+
+    it.each(['yes', '10.0.0.0/33', '300.1.1.1', 'fd00::/129', '10.0.0.0/8,example.com', '1.5', ','])('refuses %p in one line naming TRUST_PROXY', (raw) => {
+      expect(refusal({ TRUST_PROXY: raw }).message).toMatch(
+        /^TRUST_PROXY=".*" must be false, a number of proxy hops, or a comma-separated list of proxy addresses or CIDRs$/,
+      );
+    });
   });
 
   it.each([

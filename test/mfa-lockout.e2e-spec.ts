@@ -38,7 +38,7 @@ describe('the lockout of the second factor', () => {
   beforeAll(async () => {
     // X-Forwarded-For names the client: each test's wrong codes come from several IPs. The sessions
     // that read the events outlive the minutes the tests let pass (15 by default).
-    app = await startTestApp({ TRUST_PROXY: 'true', ACCESS_TOKEN_TTL: '1h' });
+    app = await startTestApp({ TRUST_PROXY: '1', ACCESS_TOKEN_TTL: '1h' });
     // The service's time moves only when a test moves it: a code's period never ends mid-test.
     app.clock.freeze();
     await recordQueuedMails(app.dataSource);

@@ -810,7 +810,7 @@ describe('second factor under the rate limits', () => {
   let app: TestApp;
   // Behind a proxy, so that each case counts from client IPs of its own.
   beforeAll(async () => {
-    app = await startTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '3/1m', RATE_LIMIT_AUTH: '5/1m', TRUST_PROXY: 'true' });
+    app = await startTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '3/1m', RATE_LIMIT_AUTH: '5/1m', TRUST_PROXY: '1' });
   });
   afterAll(() => app?.close());
 

@@ -331,7 +331,7 @@ describe('passkey routes under the rate limits', () => {
   let app: TestApp;
   // Behind a proxy, so that each case counts from client IPs of its own.
   beforeAll(async () => {
-    app = await startTestApp({ ...TEST_RELYING_PARTY, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '3/1m', RATE_LIMIT_LOGIN: '3/1m', TRUST_PROXY: 'true' });
+    app = await startTestApp({ ...TEST_RELYING_PARTY, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '3/1m', RATE_LIMIT_LOGIN: '3/1m', TRUST_PROXY: '1' });
   });
   afterAll(() => app?.close());
 

@@ -84,7 +84,7 @@ describe('rate limits', () => {
     let testApp: TestApp;
     // Behind a proxy, so that each test checks from client IPs of its own.
     beforeAll(async () => {
-      testApp = await startTestApp({ ...LOGIN_LIMIT, TRUST_PROXY: 'true' });
+      testApp = await startTestApp({ ...LOGIN_LIMIT, TRUST_PROXY: '1' });
     });
     afterAll(() => testApp.close());
 
@@ -165,10 +165,13 @@ describe('rate limits', () => {
     });
   });
 
-  describe('behind a proxy (TRUST_PROXY=true)', () => {
+  describe.each([
+    ['one hop (TRUST_PROXY=1)', '1'],
+    ["the proxy's address (TRUST_PROXY=10.0.0.0/8,127.0.0.1)", '10.0.0.0/8,127.0.0.1'],
+  ])('behind a proxy trusted by %s', (_label, trustProxy) => {
     let testApp: TestApp;
     beforeAll(async () => {
-      testApp = await startTestApp({ ...LOGIN_LIMIT, TRUST_PROXY: 'true' });
+      testApp = await startTestApp({ ...LOGIN_LIMIT, TRUST_PROXY: trustProxy });
     });
     afterAll(() => testApp.close());
 
@@ -178,6 +181,23 @@ describe('rate limits', () => {
       expectRateLimited(await login(testApp, user.email, user.password, forwardedFor('203.0.113.10')));
       expect((await login(testApp, user.email, user.password, forwardedFor('203.0.113.11'))).status).toBe(200);
     });
+
+    // The proxy appends the address it saw; whatever the client wrote before it is the client's own claim.
+    it('takes the entry the proxy appended as the client, not a spoofed leading one: new spoofed entries reset nothing', async () => {
+      const user = await registerUser(testApp);
+      await failLogins(testApp, user, 3, (attempt) => forwardedFor(`203.0.113.${attempt + 20}, 198.51.100.7`));
+      expectRateLimited(await login(testApp, user.email, user.password, forwardedFor('203.0.113.99, 198.51.100.7')));
+      expect((await login(testApp, user.email, user.password, forwardedFor('203.0.113.99, 198.51.100.8'))).status).toBe(200);
+    });
+
+    it("records the appended entry as the session's IP", async () => {
+      const user = await registerUser(testApp);
+      const session = await login(testApp, user.email, user.password, { ...forwardedFor('203.0.113.66, 198.51.100.9'), 'x-token-transport': 'body' });
+      expect(session.status).toBe(200);
+      const sessions = await testApp.client().get('/api/v1/auth/sessions', { headers: { authorization: `Bearer ${session.body.accessToken as string}` } });
+      expect(sessions.status).toBe(200);
+      expect((sessions.body as { ip: string }[]).map((listed) => listed.ip)).toEqual(['198.51.100.9']);
+    });
   });
 
   describe('RATE_LIMIT_AUTH (per client IP, register + login + refresh together)', () => {
@@ -186,7 +206,7 @@ describe('rate limits', () => {
     beforeAll(async () => {
       // A sign-in provider that is down (a closed port): its routes answer at once, without a provider.
       const provider = { OIDC_PROVIDERS: 'down', OIDC_DOWN_ISSUER: `http://127.0.0.1:${await freePort()}`, OIDC_DOWN_CLIENT_ID: 'c', OIDC_DOWN_CLIENT_SECRET: 's' };
-      testApp = await startTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', RATE_LIMIT_LOGIN: '1000/1m', TRUST_PROXY: 'true', ...provider });
+      testApp = await startTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', RATE_LIMIT_LOGIN: '1000/1m', TRUST_PROXY: '1', ...provider });
     });
     afterAll(() => testApp.close());
 

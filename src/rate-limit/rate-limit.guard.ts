@@ -33,7 +33,7 @@ export const LOGIN_LIMITED_THROTTLERS = Object.keys(COUNTED_BY).filter((name) =>
 
 /**
  * The throttler of the credential routes. The client IP comes from the socket
- * (X-Forwarded-For only with TRUST_PROXY=true, through Fastify's trustProxy);
+ * (or X-Forwarded-For, as far as TRUST_PROXY trusts it, through Fastify's trustProxy);
  * keys are shared across routes and, with Redis, across instances.
  */
 @Injectable()
