@@ -6,7 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
-import { TokenCookies } from './tokens/token-cookies';
+import { checkSigningKeysBeforeBoot, readTokensConfig, TokenCookies } from './tokens';
 import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH, urlTooLong } from './common/http-layer-errors';
 import { assertSafeStrings, parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation.pipe';
@@ -14,6 +14,7 @@ import { securityHeaders } from './common/security-headers';
 import { REQUEST_ID_HEADER, requestId } from './logging/logging.module';
 import { createRootLogger, deferredChildLogger, RequestLogController } from './logging/root-logger';
 import { readServerConfig, ServerConfig, serverConfig } from './config/server.config';
+import { resolveFileVariables } from './config/file-variables';
 import { closeConnectionsWhileDraining } from './http-drain';
 import { Metrics } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
@@ -29,8 +30,10 @@ const CORS_MAX_AGE_SECONDS = 600;
  * environment: the same for `main.ts` and the e2e suites.
  */
 export async function createApp(options: AppOptions = {}): Promise<NestFastifyApplication> {
+  resolveFileVariables(process.env);
   // Needed before the modules exist; the same reading they validate again.
   const server = readServerConfig(process.env);
+  checkSigningKeysBeforeBoot(readTokensConfig(process.env), server.isProduction);
   const logger = createRootLogger(server, options.logDestination);
   const requestTimeoutMs = server.requestTimeoutSeconds * 1000;
   const adapter = new FastifyAdapter({

@@ -1,13 +1,14 @@
-import { config as loadDotEnv } from 'dotenv';
 import { ConfigError } from '../app-config';
+import { prepareProcessEnvironment } from '../config/process-environment';
 
 /**
- * Runs one command-line tool: `.env` is read first, as the service does, and
- * a failure ends in one line on standard error and exit code 1.
+ * Runs one command-line tool: `.env` and `X_FILE` secrets are read first, as
+ * the service does, and a failure ends in one line on standard error and exit
+ * code 1.
  */
 export function runCli(main: () => void | Promise<void>): void {
-  loadDotEnv({ quiet: true });
   Promise.resolve()
+    .then(prepareProcessEnvironment)
     .then(main)
     .catch((error: unknown) => {
       console.error(describeFailure(error));

@@ -1,6 +1,7 @@
 /** What other modules may use of TokensModule. */
 export { TokensModule } from './tokens.module';
-export { tokensConfig } from './tokens.config';
+export { readTokensConfig, tokensConfig } from './tokens.config';
+export { checkSigningKeysBeforeBoot } from './keys/check-signing-keys';
 export type { JwtAlgorithm, TokensConfig } from './tokens.config';
 export { TokenService } from './token.service';
 export type { AccessClaims } from './token.service';

@@ -22,9 +22,16 @@ export function generateKeyFile(file: string, algorithm: AsymmetricAlgorithm): v
 
 /** Reads a private key and checks it fits the algorithm (P-256 for ES256, RSA of 2048+ bits for RS256). */
 export function readKeyFile(file: string, algorithm: AsymmetricAlgorithm): KeyObject {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (error) {
+    // EACCES, most often: the key belongs to another user than the service's (uid 1000 in the image).
+    throw new ConfigError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
   let key: KeyObject;
   try {
-    key = createPrivateKey(readFileSync(file));
+    key = createPrivateKey(pem);
   } catch {
     throw new ConfigError(`${file} is not a PEM private key`);
   }
