@@ -80,7 +80,7 @@ export class AppModule {
         ClockModule.forRoot(options.clock),
         LoggingModule.forRoot(options.logger),
         MetricsModule,
-        metricsEndpoint(),
+        ...metricsEndpoint(),
         ScheduleModule.forRoot(),
         DatabaseModule.forRoot(options.migrations),
         RedisModule,

@@ -1,4 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
+import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
+import { productionEnv } from './support/production-env';
+import { rawRequest } from './support/raw-http';
 import { ServiceProcess, serviceEnv, sharedKeysDir } from './support/service-process';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { logIn, registerUser, TEST_PASSWORD, TestUser } from './support/users';
@@ -50,6 +58,103 @@ onPostgres('the service as a process (PostgreSQL)', () => {
     const exit = await service.exited;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(await outcome(fetch(`${service.url}/health/live`))).toBe('ECONNREFUSED');
+  });
+
+  it('with SHUTDOWN_DELAY, answers /health/ready 503 at once on SIGTERM while still serving requests and new connections, then drains and exits 0', async () => {
+    const service = await ServiceProcess.start(serviceEnv(database.databaseUrl!, keys.dir, { SHUTDOWN_DELAY: '5s', LOG_LEVEL: 'info' }), await freePort());
+    const user = await registerUser(service);
+    service.signal('SIGTERM');
+    await eventually('/health/ready to answer 503', async () => (await outcome(fetch(`${service.url}/health/ready`))) === 503);
+    const ready = await fetch(`${service.url}/health/ready`);
+    expect(await ready.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: 'The instance is shutting down' });
+    expect(await outcome(loginRequest(service, user))).toBe(200);
+    const onNewConnection = await rawRequest(service.url, 'GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(onNewConnection.status).toBe(200);
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    expect(service.stdout).toContain('SIGTERM: /health/ready answers 503; still serving for SHUTDOWN_DELAY (5 s)');
+  });
+
+  it('stops at once, exit 0, on a SIGTERM during the boot (its migrations waiting for the lock), having applied nothing', async () => {
+    const waiting = await createTestDatabase();
+    const holder = new Client({ connectionString: waiting.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const service = ServiceProcess.launch(serviceEnv(waiting.databaseUrl!, keys.dir), await freePort());
+      await eventually('the service to wait for the migration lock', async () => {
+        const { rows } = await holder.query<{ waiting: number }>("SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+        return rows[0].waiting === 1;
+      });
+      service.signal('SIGTERM');
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      expect(service.stderr.trim()).toBe('SIGTERM while starting: stopped before serving');
+      const { rows } = await holder.query("SELECT to_regclass('public.users') AS users");
+      expect(rows[0].users).toBeNull();
+    } finally {
+      await holder.end();
+      await waiting.drop();
+    }
+  });
+
+  describe('in production, secrets from files (X_FILE)', () => {
+    let secrets: string;
+    beforeAll(() => {
+      secrets = mkdtempSync(join(tmpdir(), 'auth-secrets-'));
+    });
+    afterAll(() => rmSync(secrets, { recursive: true, force: true }));
+
+    /** `values` written as files (with the newline `echo` adds) and given as X_FILE instead of X. */
+    function fromFiles(values: Record<string, string>): Record<string, string> {
+      return Object.fromEntries(
+        Object.entries(values).map(([name, value]) => {
+          const path = join(secrets, name);
+          writeFileSync(path, `${value}\n`, { mode: 0o600 });
+          return [`${name}_FILE`, path];
+        }),
+      );
+    }
+
+    it('boots and serves with the database URL, the mail server, the metrics token and the TOTP key read from files', async () => {
+      const { DATABASE_URL, ...rest } = serviceEnv(database.databaseUrl!, keys.dir);
+      const { METRICS_TOKEN, MFA_ENCRYPTION_KEY, SMTP_URL, ...production } = productionEnv();
+      const env = { ...rest, ...production, ...fromFiles({ DATABASE_URL, METRICS_TOKEN, MFA_ENCRYPTION_KEY, SMTP_URL }) };
+      const service = await ServiceProcess.start(env, await freePort());
+      try {
+        await service.waitUntilReady();
+        await registerUser(service);
+        expect((await fetch(`${service.url}/metrics`)).status).toBe(401);
+        expect((await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(200);
+      } finally {
+        expect(await service.stop()).toEqual({ code: 0, signal: null });
+      }
+    });
+
+    it('refuses a variable set both ways, in one line naming both and showing neither value', async () => {
+      const env = { ...serviceEnv(database.databaseUrl!, keys.dir), ...productionEnv() };
+      const { exit, stdout, stderr } = await ServiceProcess.failing({ ...env, ...fromFiles({ METRICS_TOKEN: 'from-a-file-token' }) }, await freePort());
+      expect(exit.code).toBe(1);
+      expect((stdout + stderr).trim().split('\n')).toEqual(['Configuration error: METRICS_TOKEN and METRICS_TOKEN_FILE are both set; set one of them']);
+    });
+  });
+
+  it('checks the signing keys before it migrates: without them it stops in one line, leaving a new database untouched', async () => {
+    const fresh = await createTestDatabase();
+    const noKeys = mkdtempSync(join(tmpdir(), 'auth-no-keys-'));
+    try {
+      const { exit, stdout, stderr } = await ServiceProcess.failing({ ...serviceEnv(fresh.databaseUrl!, noKeys), ...productionEnv() }, await freePort());
+      expect(exit.code).toBe(1);
+      expect((stdout + stderr).trim().split('\n')).toEqual([
+        expect.stringMatching(/^Configuration error: .*access\.pem is missing: production needs its access signing key/),
+      ]);
+      const client = new Client({ connectionString: fresh.databaseUrl });
+      await client.connect();
+      const { rows } = await client.query("SELECT to_regclass('public.migrations') AS migrations");
+      await client.end();
+      expect(rows[0].migrations).toBeNull();
+    } finally {
+      rmSync(noKeys, { recursive: true, force: true });
+      await fresh.drop();
+    }
   });
 
   it('loses no session to kill -9 in the middle of many refresh chains: each is answered after a restart, within the grace window', async () => {

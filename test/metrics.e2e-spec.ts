@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expectError } from './support/errors-assertions';
-import { appWith } from './support/test-app';
+import { freePort } from './support/free-port';
+import { appWith, startTestApp, TestApp } from './support/test-app';
 import { logIn } from './support/users';
 
 /** The value of one series of the Prometheus text, e.g. `auth_logins_total{outcome="succeeded"}`; undefined when absent. */
@@ -90,6 +93,51 @@ describe('/metrics', () => {
         .get('/metrics', { headers: { authorization: 'Bearer a-scrape-token-for-prometheus' } });
       expect(response.status).toBe(200);
       expect(response.body).toContain('auth_logins_total');
+    });
+  });
+
+  it("names the build: auth_build_info with package.json's version and the Node.js version, always 1", async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(valueOf(await scrape(), `auth_build_info{version="${version}",node="${process.version}"}`)).toBe(1);
+  });
+
+  describe('with METRICS_PORT', () => {
+    const TOKEN = 'a-token-for-the-scrape-network';
+    let testApp: TestApp;
+    let metricsUrl: string;
+    beforeAll(async () => {
+      const port = await freePort();
+      metricsUrl = `http://127.0.0.1:${port}/metrics`;
+      testApp = await startTestApp({ METRICS_PORT: String(port), METRICS_TOKEN: TOKEN });
+    });
+    afterAll(() => testApp?.close());
+
+    it('serves /metrics on that port, with the token, and counts what the public port serves', async () => {
+      await logIn(testApp, 'body');
+      const response = await fetch(metricsUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(valueOf(await response.text(), 'auth_logins_total{outcome="succeeded"}')).toBeGreaterThanOrEqual(1);
+    });
+
+    it('asks that port for the token as the public endpoint would', async () => {
+      const missing = await fetch(metricsUrl);
+      expect(missing.status).toBe(401);
+      expect(await missing.json()).toMatchObject({ statusCode: 401, code: 'TOKEN_MISSING' });
+      const wrong = await fetch(metricsUrl, { headers: { authorization: 'Bearer another' } });
+      expect(await wrong.json()).toMatchObject({ statusCode: 401, code: 'TOKEN_INVALID' });
+    });
+
+    it('serves nothing else on that port', async () => {
+      for (const path of ['/health/ready', '/api/v1/auth/login', '/metrics/x']) {
+        const response = await fetch(metricsUrl.replace('/metrics', path), { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect(response.status).toBe(404);
+        expect(await response.json()).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+      }
+    });
+
+    it('takes /metrics off the public port', async () => {
+      expectError(await testApp.client().get('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } }), 404, 'NOT_FOUND');
     });
   });
 

@@ -6,6 +6,7 @@ import { Public } from '../common/decorators/public.decorator';
 import { CacheInvalidation } from '../cache/cache-invalidation.service';
 import { errorBody } from '../common/error-body';
 import { RedisConnection } from '../redis/redis-connection.service';
+import { Readiness } from './readiness';
 
 const DATABASE_PING_TIMEOUT_MS = 2000;
 
@@ -20,6 +21,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisConnection,
     private readonly invalidation: CacheInvalidation,
+    private readonly readiness: Readiness,
   ) {}
 
   @Get('live')
@@ -29,15 +31,20 @@ export class HealthController {
   }
 
   /**
-   * 503 only when the database is unreachable: without Redis, rate limits are
-   * counted in process, and without the invalidation listener the caches are
-   * bypassed; both keep the service correct, so they are reported, not failed.
+   * 503 when the database is unreachable or the instance is shutting down:
+   * without Redis, rate limits are counted in process, and without the
+   * invalidation listener the caches are bypassed; both keep the service
+   * correct, so they are reported, not failed.
    */
   @Get('ready')
   @ApiOperation({ summary: 'Ready when the database answers; details also report Redis and the invalidation listener' })
   @ApiOkResponse({ description: '`details.database`, `details.redis` and `details.invalidation` say `up`, `down` or `not configured`' })
-  @ApiServiceUnavailableResponse({ description: 'The database is unreachable' })
+  @ApiServiceUnavailableResponse({ description: 'The database is unreachable, or the instance is shutting down (SHUTDOWN_DELAY)' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    if (this.readiness.shuttingDown) {
+      reply.status(503);
+      return { ...errorBody('SERVICE_UNAVAILABLE', 'The instance is shutting down'), status: 'error' };
+    }
     const [database, redis] = await Promise.all([this.databaseStatus(), this.redis.status()]);
     const details: Components = {
       database: { status: database },

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { FastifyBaseLogger, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import pino, { Bindings, DestinationStream, LevelWithSilentOrString, Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -18,15 +19,27 @@ export const REDACTED_PATHS = [
 ];
 
 /**
+ * The trace of the line: the active span's ids, so a log line leads to its
+ * trace and back (src/tracing.ts). Nothing when tracing is off: no span is
+ * ever active then, and the lookup costs next to nothing.
+ */
+function traceIds(): { trace_id?: string; span_id?: string } {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {};
+}
+
+/**
  * The one pino logger of the process: Fastify logs requests with it and
  * Nest's Logger writes through it (nestjs-pino). JSON lines, or
- * human-readable ones (pino-pretty) on a terminal outside production.
+ * human-readable ones (pino-pretty) on a terminal outside production; each
+ * line written while a span is active carries `trace_id` and `span_id`.
  */
 export function createRootLogger(server: ServerConfig, destination?: DestinationStream): Logger {
   const readable = destination === undefined && !server.isProduction && process.stdout.isTTY;
   return pino(
     {
       level: server.logLevel,
+      mixin: traceIds,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: {
         // The path only: a query string is the client's and may carry anything.

@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { IsPort } from 'class-validator';
 import { ConfigError, Env, flag, IsBooleanText, isProduction, readEnvironment } from '../config/environment';
 
 class MetricsEnvironment {
@@ -6,6 +7,9 @@ class MetricsEnvironment {
   METRICS_ENABLED?: string;
 
   METRICS_TOKEN?: string;
+
+  @IsPort({ message: 'must be a port number' })
+  METRICS_PORT?: string;
 }
 
 export function readMetricsConfig(env: Env) {
@@ -15,8 +19,12 @@ export function readMetricsConfig(env: Env) {
   if (isProduction(env) && enabled && !vars.METRICS_TOKEN) {
     throw new ConfigError('METRICS_TOKEN is required when NODE_ENV=production and METRICS_ENABLED=true (or set METRICS_ENABLED=false)');
   }
-  /** `/metrics`, with a bearer token when `token` is set. */
-  return { metrics: { enabled, token: vars.METRICS_TOKEN } };
+  const port = vars.METRICS_PORT === undefined ? undefined : Number(vars.METRICS_PORT);
+  if (port !== undefined && port === Number(env.PORT?.trim() || 3000)) {
+    throw new ConfigError(`METRICS_PORT=${port} is the service's PORT; give /metrics a port of its own, or leave METRICS_PORT unset`);
+  }
+  /** `/metrics`, with a bearer token when `token` is set; on a listener of its own when `port` is set (METRICS_PORT). */
+  return { metrics: { enabled, token: vars.METRICS_TOKEN, port } };
 }
 
 export type MetricsConfig = ReturnType<typeof readMetricsConfig>;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, CounterConfiguration, Gauge, Histogram, Registry } from 'prom-client';
+import { SERVICE_VERSION } from './service-version';
 
 export type CacheLookup = 'hit' | 'miss' | 'bypass';
 
@@ -45,6 +46,13 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Which build each instance runs, to tell a half-finished rollout apart: always 1.
+    new Gauge({
+      name: 'auth_build_info',
+      help: 'The version of the service and the Node.js it runs on (always 1)',
+      labelNames: ['version', 'node'],
+      registers: [this.registry],
+    }).set({ version: SERVICE_VERSION, node: process.version }, 1);
   }
 
   /** Counts one cache's lookups (`auth_cache_requests_total`): a plain increment per lookup, every request asks. */

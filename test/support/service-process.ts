@@ -47,6 +47,11 @@ export class ServiceProcess {
     return service;
   }
 
+  /** Starts a process and resolves at once, while it boots. */
+  static launch(env: Record<string, string>, port: number): ServiceProcess {
+    return new ServiceProcess(port, env);
+  }
+
   /** Starts a process that is expected to fail; resolves with how it ended and what it printed. */
   static async failing(env: Record<string, string>, port: number): Promise<{ exit: Exit; stdout: string; stderr: string }> {
     const service = new ServiceProcess(port, env);
