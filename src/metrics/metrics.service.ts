@@ -44,15 +44,17 @@ export class Metrics {
     collect: () => this.flushLookups(),
   });
 
+  /** Which build each instance runs, to tell a half-finished rollout apart: always 1. */
+  private readonly buildInfo = new Gauge({
+    name: 'auth_build_info',
+    help: 'The version of the service and the Node.js it runs on (always 1)',
+    labelNames: ['version', 'node'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    // Which build each instance runs, to tell a half-finished rollout apart: always 1.
-    new Gauge({
-      name: 'auth_build_info',
-      help: 'The version of the service and the Node.js it runs on (always 1)',
-      labelNames: ['version', 'node'],
-      registers: [this.registry],
-    }).set({ version: SERVICE_VERSION, node: process.version }, 1);
+    this.buildInfo.set({ version: SERVICE_VERSION, node: process.version }, 1);
   }
 
   /** Counts one cache's lookups (`auth_cache_requests_total`): a plain increment per lookup, every request asks. */
