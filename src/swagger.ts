@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { REFRESH_COOKIE_PATH } from './tokens/token-cookies';
 import { PUBLIC_OPERATION } from './common/decorators/public.decorator';
+import { ConfigError } from './config/environment';
 
 export const DOCS_PATH = 'docs';
 
@@ -35,6 +36,7 @@ export function buildOpenApiDocument(app: INestApplication, cookieNames: { acces
 }
 
 export function setupSwagger(app: INestApplication, cookieNames: { access: string; refresh: string; csrf: string }): void {
+  assertSwaggerUiInstalled();
   const document = buildOpenApiDocument(app, cookieNames);
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
@@ -91,4 +93,15 @@ export interface SwaggerUiRequest {
   headers?: Record<string, string>;
   credentials?: string;
   [key: string]: unknown;
+}
+
+/** The production image leaves out Swagger UI's assets (off in production by default); asking for them there gets a clear line. */
+function assertSwaggerUiInstalled(): void {
+  try {
+    require.resolve('swagger-ui-dist');
+  } catch {
+    throw new ConfigError(
+      'SWAGGER_ENABLED=true needs the swagger-ui-dist package, which this installation leaves out (the production image does); the API is described in docs/API.md',
+    );
+  }
 }

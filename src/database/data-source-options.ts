@@ -1,7 +1,8 @@
 import { extname, join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
+import { ConfigError } from '../config/environment';
 import type { DatabaseConnectivity } from './connectivity/database-connectivity.service';
-import { createPGliteDriver } from './embedded/pglite-pool';
+import type * as EmbeddedDriver from './embedded/pglite-pool';
 
 /**
  * Every migration in `migrations/` beside this file, in the language this file
@@ -36,5 +37,21 @@ export function dataSourceOptions(databaseUrl: string | undefined, embeddedDatab
   if (databaseUrl) {
     return { ...common, url: databaseUrl, poolSize: driver.poolSize, ...(driver.connectivity && { driver: driver.connectivity.pgDriver() }) };
   }
-  return { ...common, driver: createPGliteDriver(embeddedDatabaseDir, () => driver.connectivity?.detach()), poolSize: 1 };
+  return { ...common, driver: embeddedDriver().createPGliteDriver(embeddedDatabaseDir, () => driver.connectivity?.detach()), poolSize: 1 };
+}
+
+/**
+ * PGlite is a development dependency, loaded only when it is used: production
+ * (always a PostgreSQL server) installs without it.
+ */
+function embeddedDriver(): typeof EmbeddedDriver {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for the embedded database
+    return require('./embedded/pglite-pool') as typeof EmbeddedDriver;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      'DATABASE_URL is unset and the embedded database (PGlite, a development dependency) is not installed: set DATABASE_URL, or run npm install',
+    );
+  }
 }
