@@ -14,7 +14,6 @@ import { securityHeaders } from './common/security-headers';
 import { REQUEST_ID_HEADER, requestId } from './logging/logging.module';
 import { createRootLogger, deferredChildLogger, RequestLogController } from './logging/root-logger';
 import { readServerConfig, ServerConfig, serverConfig } from './config/server.config';
-import { resolveFileVariables } from './config/file-variables';
 import { closeConnectionsWhileDraining } from './http-drain';
 import { Metrics } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
@@ -30,7 +29,6 @@ const CORS_MAX_AGE_SECONDS = 600;
  * environment: the same for `main.ts` and the e2e suites.
  */
 export async function createApp(options: AppOptions = {}): Promise<NestFastifyApplication> {
-  resolveFileVariables(process.env);
   // Needed before the modules exist; the same reading they validate again.
   const server = readServerConfig(process.env);
   checkSigningKeysBeforeBoot(readTokensConfig(process.env), server.isProduction);

@@ -1,24 +1,26 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidateBy, ValidationOptions, validateSync } from 'class-validator';
 import { parseDurationSeconds } from './duration';
+import { ConfigError, Env } from './config-error';
+import { resolveFileVariables } from './file-variables';
 
-export type Env = Record<string, string | undefined>;
-
-/** A configuration problem; its message is the one line the service prints before it refuses to start. */
-export class ConfigError extends Error {}
+export { ConfigError } from './config-error';
+export type { Env } from './config-error';
 
 /** Variables whose values never appear in an error line: they may hold credentials. */
 const SENSITIVE = /SECRET|TOKEN|PASSWORD|_KEY$|_URL$/;
 
 /**
- * The variables an `Environment` class declares, read from `env` (trimmed; an
- * empty value counts as unset) and validated with class-validator. The first
+ * The variables an `Environment` class declares, read from `env` (or from the
+ * file a `NAME_FILE` variable names; trimmed; an empty value counts as unset)
+ * and validated with class-validator. The first
  * problem stops the boot with one line that names the variable (and shows its
  * value unless it may hold a credential). Each module's `registerAs` factory
  * reads its own variables this way, so a feature module adds its variables
  * with a class of its own.
  */
 export function readEnvironment<T extends object>(Environment: new () => T, env: Env): T {
+  resolveFileVariables(env, Object.keys(new Environment()));
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     const trimmed = value?.trim();

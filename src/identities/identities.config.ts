@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { ConfigError, Env, isProduction } from '../config/environment';
+import { resolveFileVariables } from '../config/file-variables';
 
 /** One OpenID Connect provider, as OIDC_PROVIDERS and its OIDC_<NAME>_* variables configure it. */
 export interface OidcProviderConfig {
@@ -54,7 +55,10 @@ export function providerVariable(name: string, suffix: string): string {
 }
 
 function readProvider(env: Env, name: string, publicUrl: string): OidcProviderConfig {
-  const value = (suffix: string) => env[providerVariable(name, suffix)]?.trim() || undefined;
+  const value = (suffix: string) => {
+    resolveFileVariables(env, [providerVariable(name, suffix)]);
+    return env[providerVariable(name, suffix)]?.trim() || undefined;
+  };
   const required = (suffix: string) => {
     const found = value(suffix);
     if (found === undefined) throw new ConfigError(`${providerVariable(name, suffix)} is required for the provider "${name}" in OIDC_PROVIDERS`);
