@@ -5,7 +5,7 @@ import { loadConfig } from './src/app-config';
 import { dataSourceOptions } from './src/database/data-source-options';
 
 /**
- * The DataSource of the TypeORM CLI (`npm run migration:generate|revert`),
+ * The DataSource of the TypeORM CLI (`npm run migration:generate`),
  * built from the same configuration as the service. It finds every entity of
  * `src/` by its file name, as the app finds those its modules register.
  */

@@ -9,6 +9,7 @@ import { MetricsConfig, readMetricsConfig } from './metrics/metrics.config';
 import { readMfaConfig } from './mfa/mfa.config';
 import { readIdentitiesConfig } from './identities/identities.config';
 import { readPasskeysConfig } from './passkeys/passkeys.config';
+import { readSecurityEventsConfig } from './security-events/security-events.config';
 import { RateLimitConfig, readRateLimitConfig } from './rate-limit/rate-limit.config';
 import { readRedisConfig, RedisConfig } from './redis/redis.config';
 import { readSessionsConfig, SessionsConfig } from './sessions/sessions.config';
@@ -39,7 +40,8 @@ export type AppConfig = ServerConfig &
   ReturnType<typeof readMfaConfig> &
   ReturnType<typeof readPasskeysConfig> &
   ReturnType<typeof readIdentitiesConfig> &
-  ReturnType<typeof readAdminConfig>;
+  ReturnType<typeof readAdminConfig> &
+  ReturnType<typeof readSecurityEventsConfig>;
 
 /** Reads and validates the whole configuration from `env`, as the modules would at boot. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -59,5 +61,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...readPasskeysConfig(env),
     ...readIdentitiesConfig(env),
     ...readAdminConfig(env),
+    ...readSecurityEventsConfig(env),
   };
 }

@@ -26,7 +26,7 @@ import { mailConfig } from './mail/mail.config';
 import { mfaConfig } from './mfa';
 import { passkeysConfig } from './passkeys';
 import { rateLimitConfig } from './rate-limit';
-import { SecurityEventsModule } from './security-events';
+import { SecurityEventsModule, securityEventsConfig } from './security-events';
 import { sessionsConfig, SessionsModule } from './sessions';
 import { tokensConfig, TokensModule } from './tokens';
 import { UsersModule, usersConfig } from './users';
@@ -73,6 +73,7 @@ export class AppModule {
             passkeysConfig,
             identitiesConfig,
             adminConfig,
+            securityEventsConfig,
           ],
         }),
         // `auth.session.*` and the like work in @OnEvent.

@@ -6,6 +6,7 @@ import type { StatementPart } from '../cache/statement-part';
 import { NewestFirstPage, newestFirstPage } from '../database/newest-first';
 import { transactionWithRetry } from '../database/transactions';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
+import { securityEventMark } from './security-event-log';
 
 export interface NewAuthEvent {
   type: AuthEventType;
@@ -18,7 +19,10 @@ export interface NewAuthEvent {
 
 export type AuthEventPage = NewestFirstPage<AuthEvent>;
 
-/** The security-event trail: recorded in the caller's transaction, read newest first. */
+/**
+ * The security-event trail: recorded in the caller's transaction, read newest
+ * first. Each event is also logged once its transaction commits (SecurityEventLog).
+ */
 @Injectable()
 export class AuthEventsService {
   constructor(
@@ -49,11 +53,13 @@ export class AuthEventsService {
   /**
    * The insert of one event per row of a CTE with `id` (the session) and
    * `user_id` columns, to record a change in the very statement that makes it.
+   * The statement must answer the rows of that CTE (at least their `user_id`
+   * and `id`): their log lines are written from them (SecurityEventLog).
    */
   recordFor(type: AuthEventType, client: ClientInfo): StatementPart {
     return {
       sql: (source, first) =>
-        `INSERT INTO auth_events (user_id, session_id, type, ip, user_agent) SELECT user_id, id, $${first}, $${first + 1}, $${first + 2} FROM ${source}`,
+        `INSERT INTO auth_events ${securityEventMark(type)} (user_id, session_id, type, ip, user_agent) SELECT user_id, id, $${first}, $${first + 1}, $${first + 2} FROM ${source}`,
       params: [type, client.ip?.slice(0, 64) ?? null, client.userAgent?.slice(0, 512) ?? null],
     };
   }

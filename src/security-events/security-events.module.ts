@@ -1,14 +1,22 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthEvent } from './auth-event.entity';
+import { AuthEventsRetention } from './auth-events-retention';
 import { AuthEventsService } from './auth-events.service';
+import { RequestScope } from './request-scope';
+import { SecurityEventLog } from './security-event-log';
 import { SecurityEventsController } from './security-events.controller';
 
-/** The stored trail of what happened to each account, written in the transaction of the change it records. */
+/**
+ * The stored trail of what happened to each account, written in the
+ * transaction of the change it records, logged once that commits, and kept
+ * for AUTH_EVENTS_RETENTION.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([AuthEvent])],
   controllers: [SecurityEventsController],
-  providers: [AuthEventsService],
+  providers: [AuthEventsService, AuthEventsRetention, SecurityEventLog, { provide: APP_INTERCEPTOR, useClass: RequestScope }],
   exports: [AuthEventsService],
 })
 export class SecurityEventsModule {}
