@@ -1,12 +1,11 @@
-import { getMetadataStorage } from 'class-validator';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../src/app-config';
-import * as environment from '../src/config/environment';
 import { Metrics } from '../src/metrics/metrics.service';
 import { LabelValuesInSource, metricLabelsInSource } from './support/metric-labels-in-source';
+import { variablesTheServiceReads } from './support/service-variables';
 import { startTestApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -31,74 +30,6 @@ function tableRowsUnder(markdown: string, heading: string): string[][] {
         .split('|')
         .map((cell) => cell.trim()),
     );
-}
-
-// --- what the service reads ---------------------------------------------------
-
-/**
- * The variables the service reads, found in the code rather than listed here.
- * `loadConfig` gathers every module's configuration; it is handed an `env`
- * that records every name looked up in it (NODE_ENV, and PORT for APP_URL's
- * default, are read directly). Each module reads its own variables with
- * `readEnvironment(ItsEnvironmentClass, env)`, which copies `env` wholesale
- * instead of looking names up, so those come from the classes it is handed:
- * the properties each declares (and class-validator's metadata of them).
- * Last, what src/ reads from `process.env` by name outside the configuration
- * (main.ts). Not counted: the variables of the libraries the service uses
- * (theirs, not the service's), and those of bench/ and scripts/ (BENCH_*,
- * documented with the tools).
- */
-function variablesTheServiceReads(): Set<string> {
-  const read = new Set<string>();
-  const recordingEnv = new Proxy<environment.Env>(
-    {},
-    {
-      get: (_target, name) => {
-        if (typeof name === 'string') read.add(name);
-        return undefined;
-      },
-      has: (_target, name) => {
-        if (typeof name === 'string') read.add(name);
-        return false;
-      },
-    },
-  );
-  const readEnvironment = jest.spyOn(environment, 'readEnvironment');
-  let environmentClasses: Array<new () => object>;
-  try {
-    loadConfig(recordingEnv);
-    environmentClasses = readEnvironment.mock.calls.map(([Environment]) => Environment);
-  } finally {
-    readEnvironment.mockRestore();
-  }
-  if (environmentClasses.length === 0) throw new Error('loadConfig never called readEnvironment: the modules read their variables some other way now');
-  for (const Environment of environmentClasses) {
-    const validated = getMetadataStorage()
-      .getTargetValidationMetadatas(Environment, '', true, false)
-      .map((metadata) => metadata.propertyName);
-    for (const name of [...Object.keys(new Environment()), ...validated]) read.add(name);
-  }
-  for (const name of processEnvReadsIn(join(ROOT, 'src'))) read.add(name);
-  return read;
-}
-
-/** `process.env.NAME`, `process.env['NAME']` and `const { NAME } = process.env` in the service's code (tests excluded). */
-function processEnvReadsIn(directory: string): string[] {
-  const names: string[] = [];
-  for (const entry of readdirSync(directory, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.spec.ts')) continue;
-    const code = readFileSync(join(entry.parentPath, entry.name), 'utf8');
-    for (const [, dotted, indexed] of code.matchAll(/process\.env(?:\.(\w+)|\[\s*['"](\w+)['"]\s*\])/g)) names.push(dotted ?? indexed);
-    for (const [, destructured] of code.matchAll(/\{([^{}]*)\}\s*=\s*process\.env\b/g)) {
-      names.push(
-        ...destructured
-          .split(',')
-          .map((part) => part.split(':')[0].trim())
-          .filter(Boolean),
-      );
-    }
-  }
-  return names;
 }
 
 // --- what the documents list --------------------------------------------------
