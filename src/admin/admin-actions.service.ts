@@ -58,7 +58,8 @@ export class AdminActions {
       if (disabled) await this.users.voidPendingTokens(userId, manager);
       const reason: RevokedReason = disabled ? 'account_disabled' : 'roles_changed';
       const ended = await this.keyStore.revokeAllForUser(userId, reason, { manager });
-      if (ended.length > 0) await this.events.record({ type: 'session_revoked', userId, client: { ip: actor.ip, userAgent: null } }, manager);
+      if (ended.length > 0)
+        await this.events.record({ type: 'session_revoked', userId, client: { ip: actor.ip, userAgent: null, requestId: actor.requestId } }, manager);
       const records: AuditRecord[] = [];
       if (roles !== undefined) records.push({ action: 'roles_changed', targetId: userId, details: { from: user.roles, to: roles } });
       if (disabled !== undefined) records.push({ action: disabled ? 'user_disabled' : 'user_enabled', targetId: userId });
@@ -71,13 +72,13 @@ export class AdminActions {
 
   /** Removes the second factor and recovery codes, ending every session; NOT_FOUND when the account has none. */
   async resetMfa(actor: AuditActor, userId: string): Promise<void> {
-    const client = { ip: actor.ip, userAgent: null };
+    const client = { ip: actor.ip, userAgent: null, requestId: actor.requestId };
     const removed = await this.mfa.reset(userId, client, (manager) => this.audit.record(manager, actor, { action: 'mfa_reset', targetId: userId }));
     if (!removed) throw new AppError('NOT_FOUND', 'This account has no second factor');
   }
 
   async endSessions(actor: AuditActor, userId: string): Promise<void> {
-    const client = { ip: actor.ip, userAgent: null };
+    const client = { ip: actor.ip, userAgent: null, requestId: actor.requestId };
     await this.sessions.endAllOf(userId, client, (manager, ended) =>
       this.audit.record(manager, actor, { action: 'sessions_ended', targetId: userId, details: { sessions: ended.length } }),
     );

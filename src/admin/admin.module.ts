@@ -10,7 +10,6 @@ import { AdminActions } from './admin-actions.service';
 import { AdminAssuranceGuard } from './admin-assurance.guard';
 import { AdminController } from './admin.controller';
 import { AuditEntry } from './audit-entry.entity';
-import { AuditLogLines } from './audit-log-lines';
 import { AuditLog } from './audit-log.service';
 import { UserDirectory } from './user-directory.service';
 
@@ -18,6 +17,6 @@ import { UserDirectory } from './user-directory.service';
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEntry]), UsersModule, SessionsModule, SecurityEventsModule, MfaModule, PasskeysModule, IdentitiesModule],
   controllers: [AdminController],
-  providers: [UserDirectory, AdminActions, AuditLog, AuditLogLines, AdminAssuranceGuard],
+  providers: [UserDirectory, AdminActions, AuditLog, AdminAssuranceGuard],
 })
 export class AdminModule {}

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import { afterCommit } from '../database/after-commit';
 import { NewestFirstPage, newestFirstPage } from '../database/newest-first';
 import { AuditAction, AuditDetails, AuditEntry } from './audit-entry.entity';
 
@@ -9,6 +10,8 @@ import { AuditAction, AuditDetails, AuditEntry } from './audit-entry.entity';
 export interface AuditActor {
   actorId: string | null;
   ip: string | null;
+  /** The request's id, for the entry's log line; none from the command line. */
+  requestId?: string | null;
 }
 
 export interface AuditRecord {
@@ -42,13 +45,23 @@ export async function recordAuditEntry(manager: EntityManager, actor: AuditActor
 /** The audit log: appended to by admin actions, read newest first. Nothing here changes or removes an entry. */
 @Injectable()
 export class AuditLog {
+  private readonly logger = new Logger(AuditLog.name);
+
   constructor(
     @InjectRepository(AuditEntry) private readonly entries: Repository<AuditEntry>,
     private readonly clock: Clock,
   ) {}
 
-  record(manager: EntityManager, actor: AuditActor, record: AuditRecord): Promise<void> {
-    return recordAuditEntry(manager, actor, record, new Date(this.clock.now()));
+  /**
+   * Also one `info` line per entry (`msg: "audit"`), once the action's
+   * transaction has committed: an admin cutting users off shows in the logs,
+   * not only in the table. Not the entry's details: a deleted account's
+   * address is one of them.
+   */
+  async record(manager: EntityManager, actor: AuditActor, record: AuditRecord): Promise<void> {
+    await recordAuditEntry(manager, actor, record, new Date(this.clock.now()));
+    const line = { action: record.action, actorId: actor.actorId, targetId: record.targetId, requestId: actor.requestId ?? null };
+    afterCommit(manager.queryRunner, () => this.logger.log({ audit: line }, 'audit'));
   }
 
   /** Newest first; `cursor` is the `nextCursor` of the previous page. */

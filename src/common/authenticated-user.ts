@@ -24,4 +24,6 @@ export interface AuthenticatedUser {
 export interface ClientInfo {
   userAgent: string | null;
   ip: string | null;
+  /** The request's id (its X-Request-Id), for the log lines of what it records; none outside a request. */
+  requestId?: string | null;
 }

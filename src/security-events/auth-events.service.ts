@@ -6,7 +6,7 @@ import type { StatementPart } from '../cache/statement-part';
 import { NewestFirstPage, newestFirstPage } from '../database/newest-first';
 import { transactionWithRetry } from '../database/transactions';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
-import { securityEventMark } from './security-event-log';
+import { SecurityEventLog, securityEventMark } from './security-event-log';
 
 export interface NewAuthEvent {
   type: AuthEventType;
@@ -28,6 +28,7 @@ export class AuthEventsService {
   constructor(
     @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly eventLog: SecurityEventLog,
   ) {}
 
   /** Makes `change` and records `event` in one transaction; a change that answers `false` did nothing and records nothing. */
@@ -48,6 +49,8 @@ export class AuthEventsService {
       userAgent: event.client?.userAgent?.slice(0, 512) ?? null,
       amr: event.amr ?? null,
     });
+    const line = { type: event.type, userId: event.userId, sessionId: event.sessionId ?? null, requestId: event.client?.requestId ?? null };
+    this.eventLog.writeOnCommit(manager?.queryRunner, line);
   }
 
   /**
@@ -59,7 +62,7 @@ export class AuthEventsService {
   recordFor(type: AuthEventType, client: ClientInfo): StatementPart {
     return {
       sql: (source, first) =>
-        `INSERT INTO auth_events ${securityEventMark(type)} (user_id, session_id, type, ip, user_agent) SELECT user_id, id, $${first}, $${first + 1}, $${first + 2} FROM ${source}`,
+        `INSERT INTO auth_events ${securityEventMark(type, client.requestId)} (user_id, session_id, type, ip, user_agent) SELECT user_id, id, $${first}, $${first + 1}, $${first + 2} FROM ${source}`,
       params: [type, client.ip?.slice(0, 64) ?? null, client.userAgent?.slice(0, 512) ?? null],
     };
   }

@@ -5,5 +5,4 @@ export type { NewAuthEvent } from './auth-events.service';
 export { AuthEvent } from './auth-event.entity';
 export type { AuthEventType } from './auth-event.entity';
 export { securityEventsConfig } from './security-events.config';
-export { currentRequestId } from './request-scope';
 export type { SecurityEventsConfig } from './security-events.config';

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AfterQueryEvent, DataSource, EntitySubscriberInterface, InsertEvent, QueryRunner } from 'typeorm';
+import { AfterQueryEvent, DataSource, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { afterCommit } from '../database/after-commit';
-import { AuthEvent, AuthEventType } from './auth-event.entity';
-import { currentRequestId } from './request-scope';
+import { AuthEventType } from './auth-event.entity';
 
 /** What a security-event line says: no email, IP, user agent or secret. */
 export interface SecurityEventLine {
@@ -14,38 +13,33 @@ export interface SecurityEventLine {
 }
 
 /** Marks the insert of a StatementPart (recordFor) whose events are the rows the statement answers. */
-const MARK = /\/\* security event: (\w+) \*\//g;
+const MARK = /\/\* security event: (\w+)(?: request: ([\w.:-]{1,128}))? \*\//g;
+/** What a request id may be (the service makes them, or takes the client's when it looks like this): never a comment's end. */
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function securityEventMark(type: AuthEventType): string {
-  return `/* security event: ${type} */`;
+export function securityEventMark(type: AuthEventType, requestId: string | null | undefined): string {
+  return requestId && SAFE_REQUEST_ID.test(requestId) ? `/* security event: ${type} request: ${requestId} */` : `/* security event: ${type} */`;
 }
 
 /**
  * One `info` line per security event (`msg: "security event"`), for on-call
  * and log-based alerting: theft of a refresh token, lockouts and sessions an
- * admin ended are otherwise only counted (admin/ logs its audit entries alike).
- * A line is written once the transaction that recorded its row has
- * committed, never for a rolled-back one. It hears every insert of the data
- * source (TypeORM's subscribers), so no caller has to remember to log:
- * inserts of AuthEvent, and the statements that record events with
- * AuthEventsService.recordFor.
+ * admin ended are otherwise only counted. A line is written once the
+ * transaction that recorded its row has committed, never for a rolled-back
+ * one. AuthEventsService.record asks for it; the statements that record
+ * events with recordFor are heard here, as queries of the data source.
  */
 @Injectable()
-export class SecurityEventLog implements EntitySubscriberInterface<AuthEvent> {
+export class SecurityEventLog implements EntitySubscriberInterface {
   private readonly logger = new Logger(SecurityEventLog.name);
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     dataSource.subscribers.push(this);
   }
 
-  /** Inserts of other entities are not heard (queries are, whatever they touch). */
-  listenTo(): typeof AuthEvent {
-    return AuthEvent;
-  }
-
-  afterInsert(insert: InsertEvent<AuthEvent>): void {
-    const { type, userId, sessionId } = insert.entity;
-    this.writeOnCommit(insert.queryRunner, { type, userId, sessionId: sessionId ?? null });
+  /** Writes `line` once what `queryRunner` wrote commits (at once outside a transaction). */
+  writeOnCommit(queryRunner: QueryRunner | undefined, line: SecurityEventLine): void {
+    afterCommit(queryRunner, () => this.logger.log({ event: line }, 'security event'));
   }
 
   /**
@@ -55,19 +49,14 @@ export class SecurityEventLog implements EntitySubscriberInterface<AuthEvent> {
   afterQuery(query: AfterQueryEvent): void {
     if (!query.success || !query.query.includes('/* security event: ')) return;
     const rows = ((query.rawResults as { rows?: unknown } | undefined)?.rows ?? []) as Array<{ user_id?: string; id?: string | null }>;
-    for (const [, type] of query.query.matchAll(MARK)) {
+    for (const [, type, requestId] of query.query.matchAll(MARK)) {
       for (const row of rows) {
         if (!row.user_id) {
           this.logger.warn(`A ${type} event is not logged: its statement does not answer the user_id of the rows it records`);
           continue;
         }
-        this.writeOnCommit(query.queryRunner, { type: type as AuthEventType, userId: row.user_id, sessionId: row.id ?? null });
+        this.writeOnCommit(query.queryRunner, { type: type as AuthEventType, userId: row.user_id, sessionId: row.id ?? null, requestId: requestId ?? null });
       }
     }
-  }
-
-  private writeOnCommit(queryRunner: QueryRunner, event: Omit<SecurityEventLine, 'requestId'>): void {
-    const line: SecurityEventLine = { ...event, requestId: currentRequestId() };
-    afterCommit(queryRunner, () => this.logger.log({ event: line }, 'security event'));
   }
 }

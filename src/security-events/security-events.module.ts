@@ -1,10 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthEvent } from './auth-event.entity';
 import { AuthEventsRetention } from './auth-events-retention';
 import { AuthEventsService } from './auth-events.service';
-import { RequestScope } from './request-scope';
 import { SecurityEventLog } from './security-event-log';
 import { SecurityEventsController } from './security-events.controller';
 
@@ -16,7 +14,7 @@ import { SecurityEventsController } from './security-events.controller';
 @Module({
   imports: [TypeOrmModule.forFeature([AuthEvent])],
   controllers: [SecurityEventsController],
-  providers: [AuthEventsService, AuthEventsRetention, SecurityEventLog, { provide: APP_INTERCEPTOR, useClass: RequestScope }],
+  providers: [AuthEventsService, AuthEventsRetention, SecurityEventLog],
   exports: [AuthEventsService],
 })
 export class SecurityEventsModule {}
