@@ -74,6 +74,22 @@ onPostgres('the service as a process (PostgreSQL)', () => {
     expect(service.stdout).toContain('SIGTERM: /health/ready answers 503; still serving for SHUTDOWN_DELAY (5 s)');
   });
 
+  it('sends the cache invalidations still queued when it stops, before its pool closes', async () => {
+    const service = await ServiceProcess.start(serviceEnv(database.databaseUrl!, keys.dir), await freePort());
+    const client = new Client({ connectionString: database.databaseUrl });
+    await client.connect();
+    try {
+      // Queued as a change committed just before the signal leaves them (the sweep would send them within a second).
+      await client.query("INSERT INTO cache_invalidations (key) VALUES ('session:queued-at-shutdown')");
+      service.signal('SIGTERM');
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      const { rows } = await client.query<{ queued: number }>('SELECT count(*)::int AS queued FROM cache_invalidations');
+      expect(rows[0].queued).toBe(0);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('stops at once, exit 0, on a SIGTERM during the boot (its migrations waiting for the lock), having applied nothing', async () => {
     const waiting = await createTestDatabase();
     const holder = new Client({ connectionString: waiting.databaseUrl });

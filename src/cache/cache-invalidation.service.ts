@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
 import { DatabaseConnectivity } from '../database/connectivity/database-connectivity.service';
@@ -24,7 +24,7 @@ type Listener = (key: string) => void;
  * embedded database serves one instance: local eviction is all there is to do.
  */
 @Injectable()
-export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, EntitySubscriberInterface {
+export class CacheInvalidation implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown, EntitySubscriberInterface {
   private readonly listeners = new Set<Listener>();
   private readonly listener?: NotificationListener;
   private readonly outbox?: InvalidationOutbox;
@@ -62,8 +62,12 @@ export class CacheInvalidation implements OnModuleInit, OnApplicationShutdown, E
     this.outbox?.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** The last invalidations go out before any module's shutdown, TypeORM's (which closes the pool) included. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.outbox?.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.listener?.stop();
   }
 
