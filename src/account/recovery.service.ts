@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
-import { withParts } from '../cache/statement-part';
+import { SourceRows, withParts } from '../cache/statement-part';
 import { Clock } from '../common/clock';
 import { AppError } from '../common/error-code';
 import { DatabaseConfig, databaseConfig } from '../database/database.config';
@@ -68,11 +68,12 @@ export class RecoveryService implements OnModuleInit {
     await this.dataSource.transaction(async (manager) => {
       // The embedded database lives in this process: a commit it has not written would die with it.
       if (this.onServer) await manager.query('SET LOCAL synchronous_commit TO off');
-      await manager.query(
+      const rows: SourceRows = await manager.query(
         `WITH account AS (SELECT id AS user_id, NULL::uuid AS id, email FROM users WHERE email = $1)${parts.ctes}
-         SELECT user_id FROM account`,
+         SELECT user_id, id FROM account`,
         [...params, ...parts.params],
       );
+      parts.ran(rows, manager.queryRunner);
     });
   }
 

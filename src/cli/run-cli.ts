@@ -2,9 +2,9 @@ import { ConfigError } from '../app-config';
 import { prepareProcessEnvironment } from '../config/process-environment';
 
 /**
- * Runs one command-line tool: `.env` and `X_FILE` secrets are read first, as
- * the service does, and a failure ends in one line on standard error and exit
- * code 1.
+ * Runs one command-line tool: its environment is prepared as the service's
+ * (`.env` first; `NAME_FILE` secrets are read with each variable), and a
+ * failure ends in one line on standard error and exit code 1.
  */
 export function runCli(main: () => void | Promise<void>): void {
   Promise.resolve()

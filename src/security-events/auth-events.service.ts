@@ -6,7 +6,7 @@ import type { StatementPart } from '../cache/statement-part';
 import { NewestFirstPage, newestFirstPage } from '../database/newest-first';
 import { transactionWithRetry } from '../database/transactions';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
-import { SecurityEventLog, securityEventMark } from './security-event-log';
+import { SecurityEventLog } from './security-event-log';
 
 export interface NewAuthEvent {
   type: AuthEventType;
@@ -56,14 +56,20 @@ export class AuthEventsService {
   /**
    * The insert of one event per row of a CTE with `id` (the session) and
    * `user_id` columns, to record a change in the very statement that makes it.
-   * The statement must answer the rows of that CTE (at least their `user_id`
-   * and `id`): their log lines are written from them (SecurityEventLog).
+   * The statement must answer the rows of that CTE (their `user_id` and `id`),
+   * and its caller hand them to `ran`: each event's log line is written from them.
    */
   recordFor(type: AuthEventType, client: ClientInfo): StatementPart {
     return {
       sql: (source, first) =>
-        `INSERT INTO auth_events ${securityEventMark(type, client.requestId)} (user_id, session_id, type, ip, user_agent) SELECT user_id, id, $${first}, $${first + 1}, $${first + 2} FROM ${source}`,
+        `INSERT INTO auth_events (user_id, session_id, type, ip, user_agent) SELECT user_id, id, $${first}, $${first + 1}, $${first + 2} FROM ${source}`,
       params: [type, client.ip?.slice(0, 64) ?? null, client.userAgent?.slice(0, 512) ?? null],
+      ran: (rows, queryRunner) => {
+        for (const row of rows) {
+          const line = { type, userId: row.user_id as string, sessionId: (row.id as string | null) ?? null, requestId: client.requestId ?? null };
+          this.eventLog.writeOnCommit(queryRunner, line);
+        }
+      },
     };
   }
 

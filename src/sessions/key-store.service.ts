@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
 import { CacheInvalidation } from '../cache/cache-invalidation.service';
-import { StatementPart, withParts } from '../cache/statement-part';
+import { SourceRows, StatementPart, withParts } from '../cache/statement-part';
 import { idIn, InvalidationKeys } from '../cache/invalidation-keys';
 import { ReadThroughCache } from '../cache/read-through-cache';
 import { Clock } from '../common/clock';
@@ -141,6 +141,8 @@ export class KeyStoreService {
        SELECT rotated.* FROM rotated`,
       [...params, ...parts.params],
     );
+    // One statement on its own: committed as it returns.
+    parts.ran(rows as unknown as SourceRows, undefined);
     if (rows.length > 0) {
       this.invalidation.dropCommitted(invalidationKey);
       return { session: fromRotatedRow(rows[0]), keys, outcome: 'rotated' };
