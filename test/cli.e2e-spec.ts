@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../src/app-config';
-import { dataSourceOptions } from '../src/database/data-source-options';
+import { onConfiguredDatabase } from '../src/cli/configured-database';
 import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
 import { expectError } from './support/errors-assertions';
 import { eventually } from './support/eventually';
@@ -71,17 +70,6 @@ async function freshDatabase(): Promise<{ env: Record<string, string>; database:
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Runs `work` on the database of `env` as the CLI opens it, and closes it again (the embedded one admits one process at a time). */
-async function withDatabase<T>(env: Record<string, string>, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
-  const config = loadConfig(env);
-  const dataSource = await new DataSource(dataSourceOptions(config.databaseUrl, config.embeddedDatabaseDir, { poolSize: 1 })).initialize();
-  try {
-    return await work(dataSource);
-  } finally {
-    await dataSource.destroy();
-  }
 }
 
 /** A user row (any hash will do: nobody logs in) with `activeSessions` active sessions and one already logged out. */
@@ -189,11 +177,14 @@ describe('the command-line tools, run from src as in development', () => {
       const fresh = await freshDatabase();
       try {
         expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
-        const [annId, bobId] = await withDatabase(fresh.env, async (db) => [await insertUser(db, 'ann@example.com', 2), await insertUser(db, 'bob@example.com', 1)]);
+        const [annId, bobId] = await onConfiguredDatabase(fresh.env, async (db) => [
+          await insertUser(db, 'ann@example.com', 2),
+          await insertUser(db, 'bob@example.com', 1),
+        ]);
 
         const added = await npmRun('users:roles', ['--email', '  Ann@Example.COM ', '--add', 'admin'], fresh.env);
         expect(added).toEqual({ code: 0, stdout: 'ann@example.com: roles user, admin; 2 session(s) ended\n', stderr: '' });
-        await withDatabase(fresh.env, async (db) => {
+        await onConfiguredDatabase(fresh.env, async (db) => {
           expect((await db.query('SELECT roles FROM users WHERE id = $1', [annId]))[0].roles).toEqual(['user', 'admin']);
           const sessions = await db.query('SELECT status, revoked_reason, revoked_at FROM key_store WHERE user_id = $1 ORDER BY revoked_reason', [annId]);
           expect(sessions).toEqual([
@@ -216,7 +207,7 @@ describe('the command-line tools, run from src as in development', () => {
 
         const removed = await npmRun('users:roles', ['--email', 'ann@example.com', '--remove', 'admin', '--add', 'auditor', '--add', 'support'], fresh.env);
         expect(removed).toEqual({ code: 0, stdout: 'ann@example.com: roles user, auditor, support; 0 session(s) ended\n', stderr: '' });
-        await withDatabase(fresh.env, async (db) => {
+        await onConfiguredDatabase(fresh.env, async (db) => {
           expect((await db.query('SELECT roles FROM users WHERE id = $1', [annId]))[0].roles).toEqual(['user', 'auditor', 'support']);
           // No session was left to end: nothing more is recorded.
           expect(await db.query('SELECT type FROM auth_events WHERE user_id = $1', [annId])).toHaveLength(1);
@@ -352,7 +343,7 @@ describe('the command-line tools, run from src as in development', () => {
           return service.pid;
         },
         cliEnv,
-        onDatabase: (work) => withDatabase(cliEnv, work),
+        onDatabase: (work) => onConfiguredDatabase(cliEnv, work),
         makeWay: async () => {
           expect((await service.stop()).code).toBe(0);
         },
@@ -454,13 +445,13 @@ describe('the command-line tools, run from src as in development', () => {
         const fresh = await freshDatabase();
         try {
           expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
-          const annId = await withDatabase(fresh.env, async (db) => {
+          const annId = await onConfiguredDatabase(fresh.env, async (db) => {
             await recordQueuedMails(db);
             return insertUser(db, 'ann@example.com', 1);
           });
           const run = await npmRun('users:mfa', ['--email', 'ann@example.com', '--reset'], fresh.env);
           expect(run).toEqual({ code: 0, stdout: 'ann@example.com had no second factor; nothing changed\n', stderr: '' });
-          await withDatabase(fresh.env, async (db) => {
+          await onConfiguredDatabase(fresh.env, async (db) => {
             expect(await db.query('SELECT status FROM key_store WHERE user_id = $1 ORDER BY status', [annId])).toEqual([
               { status: 'active' },
               { status: 'revoked' },
@@ -505,7 +496,7 @@ describe('the command-line tools, run from src as in development', () => {
       const fresh = await freshDatabase();
       try {
         expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
-        const annId = await withDatabase(fresh.env, async (db) => {
+        const annId = await onConfiguredDatabase(fresh.env, async (db) => {
           const id = await insertUser(db, 'ann@example.com', 1);
           // A second factor as enrolment leaves it (the reset never reads the sealed secret).
           await db.query(`INSERT INTO mfa_totp (user_id, secret, created_at, enabled_at) VALUES ($1, 'sealed', now(), now())`, [id]);
@@ -522,7 +513,7 @@ describe('the command-line tools, run from src as in development', () => {
         const reset = await npmRun('users:mfa', ['--email', 'ann@example.com', '--reset'], fresh.env);
         expect(reset).toEqual({ code: 0, stdout: 'ann@example.com: second factor removed; every session ended\n', stderr: '' });
 
-        await withDatabase(fresh.env, async (db) => {
+        await onConfiguredDatabase(fresh.env, async (db) => {
           const entries = await db.query('SELECT id, at, actor_id, action, target_id, ip, details FROM audit_log ORDER BY seq DESC');
           expect(entries).toEqual([
             {

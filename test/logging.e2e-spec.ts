@@ -2,37 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { ApiResponse } from './support/api-client';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn } from './support/users';
+import { LogCollector } from './support/log-collector';
 
 const ME = '/api/v1/users/me';
 const REFRESH = '/api/v1/auth/refresh';
 const LOGOUT = '/api/v1/auth/logout';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A pino destination that keeps every line. */
-class LogCollector {
-  readonly lines: string[] = [];
-
-  write(line: string): void {
-    this.lines.push(line);
-  }
-
-  /** Every line, parsed (a line that is not JSON fails the test that reads it). */
-  entries(): any[] {
-    return this.lines.map((line) => JSON.parse(line));
-  }
-
-  /** The completed-request line of the request `id`, once it is written. */
-  async requestLine(id: string): Promise<any> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const found = this.entries().find((entry) => entry.req?.id === id && entry.res !== undefined);
-      if (found) return found;
-      await sleep(20);
-    }
-    throw new Error(`no request line with req.id ${id}`);
-  }
-}
 
 const requestIdOf = (response: ApiResponse) => response.headers.get('x-request-id');
 

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../src/app-config';
-import { dataSourceOptions } from '../src/database/data-source-options';
+import { onConfiguredDatabase } from '../src/cli/configured-database';
 import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
@@ -72,17 +71,6 @@ async function freshDatabase(): Promise<Fresh> {
   };
 }
 
-/** Runs `work` on the database of `env` as the commands open it, and closes it (the embedded one admits one process at a time). */
-async function onDatabase<T>(env: Record<string, string>, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
-  const config = loadConfig(env);
-  const dataSource = await new DataSource(dataSourceOptions(config.databaseUrl, config.embeddedDatabaseDir, { poolSize: 1 })).initialize();
-  try {
-    return await work(dataSource);
-  } finally {
-    await dataSource.destroy();
-  }
-}
-
 /** The names in the migrations table, oldest first. */
 const appliedMigrations = (dataSource: DataSource) =>
   dataSource.query('SELECT name FROM migrations ORDER BY id').then((rows: Array<{ name: string }>) => rows.map((row) => row.name));
@@ -109,14 +97,14 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
     const fresh = await freshDatabase();
     try {
       expect((await compiled(RUN, fresh.env).done).code).toBe(0);
-      const [applied, before] = await onDatabase(fresh.env, async (db) => [await appliedMigrations(db), await schemaColumns(db)]);
+      const [applied, before] = await onConfiguredDatabase(fresh.env, async (db) => [await appliedMigrations(db), await schemaColumns(db)]);
       expect(applied).toHaveLength(MIGRATION_FILES.length);
       const last = applied[applied.length - 1];
       expect(last).toBe(lastMigrationName());
 
       const reverted = await compiled(REVERT, fresh.env).done;
       expect(reverted).toEqual({ code: 0, stdout: `reverted ${last}\n`, stderr: '' });
-      const [remaining, after] = await onDatabase(fresh.env, async (db) => [await appliedMigrations(db), await schemaColumns(db)]);
+      const [remaining, after] = await onConfiguredDatabase(fresh.env, async (db) => [await appliedMigrations(db), await schemaColumns(db)]);
       expect(remaining).toEqual(applied.slice(0, -1));
       // Only removals: something of the last migration is gone, nothing else changed.
       expect(after.length).toBeLessThan(before.length);
@@ -124,7 +112,7 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
 
       const again = await compiled(RUN, fresh.env).done;
       expect(again).toEqual({ code: 0, stdout: `applied ${last}\n`, stderr: '' });
-      await onDatabase(fresh.env, async (db) => {
+      await onConfiguredDatabase(fresh.env, async (db) => {
         expect(await appliedMigrations(db)).toEqual(applied);
         expect(await schemaColumns(db)).toEqual(before);
       });
@@ -174,11 +162,11 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
       const admin = MIGRATION_FILES.indexOf('1802000000000-admin.ts');
       expect(admin).toBeGreaterThanOrEqual(0);
       for (let later = MIGRATION_FILES.length - 1; later > admin; later--) expect((await compiled(REVERT, fresh.env).done).code).toBe(0);
-      await onDatabase(fresh.env, (db) => db.query(`INSERT INTO audit_log (at, action, details) VALUES (now(), 'user_disabled', '{}')`));
+      await onConfiguredDatabase(fresh.env, (db) => db.query(`INSERT INTO audit_log (at, action, details) VALUES (now(), 'user_disabled', '{}')`));
       const refused = await compiled(REVERT, fresh.env).done;
       expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
       expect(lines(refused.stderr)).toEqual([expect.stringMatching(/the audit log holds 1 entries/)]);
-      await onDatabase(fresh.env, async (db) => {
+      await onConfiguredDatabase(fresh.env, async (db) => {
         expect((await appliedMigrations(db)).at(-1)).toBe('Admin1802000000000');
         expect(await db.query('SELECT count(*)::int AS n FROM audit_log')).toEqual([{ n: 1 }]);
       });
@@ -197,7 +185,7 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
       expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
       expect(lines(refused.stderr)).toEqual([expect.stringMatching(new RegExp(`in use by process ${service.pid}.*stop it first`))]);
       expect((await service.stop()).code).toBe(0);
-      await onDatabase({ DATA_DIR: dataDir }, async (db) => expect(await appliedMigrations(db)).toHaveLength(MIGRATION_FILES.length));
+      await onConfiguredDatabase({ DATA_DIR: dataDir }, async (db) => expect(await appliedMigrations(db)).toHaveLength(MIGRATION_FILES.length));
     } finally {
       await service.stop();
       keys.remove();
@@ -213,7 +201,7 @@ describe('npm run migration:revert (from src, as in development)', () => {
       expect((await compiled(RUN, fresh.env).done).code).toBe(0);
       const reverted = await run('npm', ['run', '--silent', 'migration:revert'], fresh.env).done;
       expect(reverted).toEqual({ code: 0, stdout: `reverted ${lastMigrationName()}\n`, stderr: '' });
-      await onDatabase(fresh.env, async (db) => expect(await appliedMigrations(db)).toHaveLength(MIGRATION_FILES.length - 1));
+      await onConfiguredDatabase(fresh.env, async (db) => expect(await appliedMigrations(db)).toHaveLength(MIGRATION_FILES.length - 1));
     } finally {
       await fresh.remove();
     }

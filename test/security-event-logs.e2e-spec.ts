@@ -5,6 +5,7 @@ import { ApiResponse } from './support/api-client';
 import { eventually } from './support/eventually';
 import { startTestApp, TestApp } from './support/test-app';
 import { logIn, registerUser, TestUser } from './support/users';
+import { LogCollector } from './support/log-collector';
 
 const LOGIN = '/api/v1/auth/login';
 const REFRESH = '/api/v1/auth/refresh';
@@ -12,19 +13,6 @@ const FORGOT = '/api/v1/auth/password/forgot';
 const BODY = { 'x-token-transport': 'body' };
 /** Sent with every request, to show the user agent never reaches a security-event line. */
 const USER_AGENT = `security-event-logs-agent-${randomUUID()}`;
-
-/** A pino destination that keeps every line. */
-class LogCollector {
-  readonly lines: string[] = [];
-
-  write(line: string): void {
-    this.lines.push(line);
-  }
-
-  entries(): any[] {
-    return this.lines.map((line) => JSON.parse(line));
-  }
-}
 
 interface EventLine {
   type: string;

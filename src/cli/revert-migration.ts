@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../app-config';
-import { dataSourceOptions } from '../database/data-source-options';
 import { revertLastMigration } from '../database/migrate';
+import { onConfiguredDatabase } from './configured-database';
 import { runCli } from './run-cli';
 
 const USAGE = `Usage: npm run migration:revert (in the image: node dist/cli/revert-migration.js)
@@ -17,12 +15,6 @@ before it. Each run reverts one migration.`;
 runCli(async () => {
   const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
   if (values.help) return console.log(USAGE);
-  const config = loadConfig(process.env);
-  const dataSource = await new DataSource(dataSourceOptions(config.databaseUrl, config.embeddedDatabaseDir, { poolSize: 1 })).initialize();
-  try {
-    const reverted = await revertLastMigration(dataSource, Boolean(config.databaseUrl));
-    console.log(reverted ? `reverted ${reverted}` : 'nothing to revert');
-  } finally {
-    await dataSource.destroy();
-  }
+  const reverted = await onConfiguredDatabase(process.env, revertLastMigration);
+  console.log(reverted ? `reverted ${reverted}` : 'nothing to revert');
 });
