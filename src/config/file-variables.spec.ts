@@ -88,6 +88,17 @@ describe('loadConfig with NAME_FILE variables', () => {
     expect(config.identities.providers[0].clientSecret).toBe('provider-secret');
   });
 
+  it("reads the provider list and the service's public URL from files too", () => {
+    const config = loadConfig({
+      OIDC_PROVIDERS_FILE: file('providers', 'corp'),
+      PUBLIC_URL_FILE: file('public', 'https://auth.example.com'),
+      OIDC_CORP_ISSUER: 'https://sso.corp.example',
+      OIDC_CORP_CLIENT_ID: 'client',
+      OIDC_CORP_CLIENT_SECRET: 'secret',
+    });
+    expect(config.identities.providers.map((provider) => provider.redirectUri)).toEqual(['https://auth.example.com/api/v1/auth/oidc/corp/callback']);
+  });
+
   it('refuses a variable set both ways, in one line', () => {
     expect(() => loadConfig({ PORT: '3000', PORT_FILE: file('port', '3001') })).toThrow(new ConfigError('PORT and PORT_FILE are both set; set one of them'));
   });

@@ -27,6 +27,8 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * is down must never stop the boot.
  */
 export function readIdentitiesConfig(env: Env) {
+  // Read by name here rather than through an Environment class: their file forms too.
+  resolveFileVariables(env, ['OIDC_PROVIDERS', 'PUBLIC_URL', 'APP_URL', 'CORS_ORIGINS', 'PORT']);
   const publicUrl = readPublicUrl(env);
   const names = (env.OIDC_PROVIDERS ?? '')
     .split(',')
