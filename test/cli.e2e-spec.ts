@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,37 +9,18 @@ import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
 import { expectError } from './support/errors-assertions';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
+import { runCommand } from './support/run-command';
 import { ServiceProcess, serviceEnv, sharedKeysDir } from './support/service-process';
 import { startTestApp } from './support/test-app';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { createCommandDatabase } from './support/test-database';
 import { enableTotp, expectStatus, queuedMails, recordQueuedMails, totpCode, TOTP_STEP_MS } from './support/totp';
 import { logIn, registerUser, Service } from './support/users';
 
 const ROOT = resolve(__dirname, '..');
 const MIGRATION_FILES = readdirSync(join(ROOT, 'src', 'database', 'migrations')).filter((file) => file.endsWith('.ts'));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `npm run <script> -- <args>` as a user types it, with only `env` (and PATH) set. */
-function npmRun(script: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn('npm', ['run', '--silent', script, '--', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', fail);
-    child.once('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
+const npmRun = (script: string, args: string[], env: Record<string, string>) => runCommand('npm', ['run', '--silent', script, '--', ...args], env);
 
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
 
@@ -55,21 +35,6 @@ async function until(done: () => Promise<boolean>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('gave up waiting');
-}
-
-/** A fresh database for the CLI: a new one on the server of TEST_DATABASE_URL, else an embedded one under a temporary DATA_DIR. */
-async function freshDatabase(): Promise<{ env: Record<string, string>; database: TestDatabase; remove(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'auth-cli-'));
-  const database = await createTestDatabase();
-  const env: Record<string, string> = { DATA_DIR: dataDir, ...(database.databaseUrl && { DATABASE_URL: database.databaseUrl }) };
-  return {
-    env,
-    database,
-    remove: async () => {
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** A user row (any hash will do: nobody logs in) with `activeSessions` active sessions and one already logged out. */
@@ -89,7 +54,7 @@ async function insertUser(dataSource: DataSource, email: string, activeSessions:
 describe('the command-line tools, run from src as in development', () => {
   describe('npm run migration:run', () => {
     it('applies every migration to an empty database, then finds nothing left to do', async () => {
-      const fresh = await freshDatabase();
+      const fresh = await createCommandDatabase();
       try {
         const first = await npmRun('migration:run', [], fresh.env);
         expect(first.code).toBe(0);
@@ -104,7 +69,7 @@ describe('the command-line tools, run from src as in development', () => {
     });
 
     (process.env.TEST_DATABASE_URL ? it : it.skip)('waits for the advisory lock the booting instances take, then applies', async () => {
-      const fresh = await freshDatabase();
+      const fresh = await createCommandDatabase();
       const holder = new Client({ connectionString: fresh.database.databaseUrl });
       await holder.connect();
       try {
@@ -174,7 +139,7 @@ describe('the command-line tools, run from src as in development', () => {
 
   describe('npm run users:roles', () => {
     it("adds and removes a role, ending the user's active sessions in the same change", async () => {
-      const fresh = await freshDatabase();
+      const fresh = await createCommandDatabase();
       try {
         expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
         const [annId, bobId] = await onConfiguredDatabase(fresh.env, async (db) => [
@@ -219,7 +184,7 @@ describe('the command-line tools, run from src as in development', () => {
 
     describeOnce('outcomes and arguments that do not depend on the database kind', () => {
       it('exits 1 with one line for an unknown email', async () => {
-        const fresh = await freshDatabase();
+        const fresh = await createCommandDatabase();
         try {
           await npmRun('migration:run', [], fresh.env);
           const run = await npmRun('users:roles', ['--email', 'Nobody@Example.com', '--add', 'admin'], fresh.env);
@@ -442,7 +407,7 @@ describe('the command-line tools, run from src as in development', () => {
 
     describeOnce('outcomes and arguments that do not depend on the database kind', () => {
       it('changes nothing for a user without a second factor, and says so', async () => {
-        const fresh = await freshDatabase();
+        const fresh = await createCommandDatabase();
         try {
           expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
           const annId = await onConfiguredDatabase(fresh.env, async (db) => {
@@ -465,7 +430,7 @@ describe('the command-line tools, run from src as in development', () => {
       });
 
       it('exits 1 with one line naming an unknown email', async () => {
-        const fresh = await freshDatabase();
+        const fresh = await createCommandDatabase();
         try {
           expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
           const run = await npmRun('users:mfa', ['--email', 'Nobody@Example.com', '--reset'], fresh.env);
@@ -493,7 +458,7 @@ describe('the command-line tools, run from src as in development', () => {
   // The same insert on either database kind: run once, on PostgreSQL.
   describeOnce('the audit log of users:roles and users:mfa', () => {
     it('each change writes an entry with no actor and no IP, naming the command; no change writes none; the last admin may be demoted', async () => {
-      const fresh = await freshDatabase();
+      const fresh = await createCommandDatabase();
       try {
         expect((await npmRun('migration:run', [], fresh.env)).code).toBe(0);
         const annId = await onConfiguredDatabase(fresh.env, async (db) => {

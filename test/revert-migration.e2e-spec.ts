@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,8 +7,9 @@ import { onConfiguredDatabase } from '../src/cli/configured-database';
 import { MIGRATION_LOCK_KEY } from '../src/database/migrate';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
+import { runCommand } from './support/run-command';
 import { ServiceProcess, serviceEnv, sharedKeysDir } from './support/service-process';
-import { createTestDatabase } from './support/test-database';
+import { createCommandDatabase } from './support/test-database';
 
 const ROOT = resolve(__dirname, '..');
 /** The migrations in the order they apply (their names end in their timestamp, and the files start with it). */
@@ -21,55 +21,10 @@ const RUN = join(ROOT, 'dist', 'cli', 'run-migrations.js');
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `command args` from the project folder with only `env` (and PATH, HOME) set, as an operator runs it. */
-function run(command: string, args: string[], env: Record<string, string>): { done: Promise<Run> } {
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return {
-    done: new Promise((done, fail) => {
-      child.once('error', fail);
-      child.once('exit', (code) => done({ code, stdout, stderr }));
-    }),
-  };
-}
-
 /** A compiled command of dist/cli (what the image runs). */
-const compiled = (script: string, env: Record<string, string>) => run(process.execPath, [script], env);
+const compiled = (script: string, env: Record<string, string>) => runCommand(process.execPath, [script], env);
 
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
-
-interface Fresh {
-  env: Record<string, string>;
-  databaseUrl?: string;
-  remove(): Promise<void>;
-}
-
-/** A new empty database: on the server of TEST_DATABASE_URL, else an embedded one under a temporary DATA_DIR. */
-async function freshDatabase(): Promise<Fresh> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'auth-revert-'));
-  const database = await createTestDatabase();
-  return {
-    env: { DATA_DIR: dataDir, ...(database.databaseUrl && { DATABASE_URL: database.databaseUrl }) },
-    databaseUrl: database.databaseUrl,
-    remove: async () => {
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** The names in the migrations table, oldest first. */
 const appliedMigrations = (dataSource: DataSource) =>
@@ -94,15 +49,15 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
   });
 
   it('reverts the last migration: its schema changes are gone and the migrations table loses its row; run-migrations applies it again', async () => {
-    const fresh = await freshDatabase();
+    const fresh = await createCommandDatabase();
     try {
-      expect((await compiled(RUN, fresh.env).done).code).toBe(0);
+      expect((await compiled(RUN, fresh.env)).code).toBe(0);
       const [applied, before] = await onConfiguredDatabase(fresh.env, async (db) => [await appliedMigrations(db), await schemaColumns(db)]);
       expect(applied).toHaveLength(MIGRATION_FILES.length);
       const last = applied[applied.length - 1];
       expect(last).toBe(lastMigrationName());
 
-      const reverted = await compiled(REVERT, fresh.env).done;
+      const reverted = await compiled(REVERT, fresh.env);
       expect(reverted).toEqual({ code: 0, stdout: `reverted ${last}\n`, stderr: '' });
       const [remaining, after] = await onConfiguredDatabase(fresh.env, async (db) => [await appliedMigrations(db), await schemaColumns(db)]);
       expect(remaining).toEqual(applied.slice(0, -1));
@@ -110,7 +65,7 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
       expect(after.length).toBeLessThan(before.length);
       expect(before).toEqual(expect.arrayContaining(after));
 
-      const again = await compiled(RUN, fresh.env).done;
+      const again = await compiled(RUN, fresh.env);
       expect(again).toEqual({ code: 0, stdout: `applied ${last}\n`, stderr: '' });
       await onConfiguredDatabase(fresh.env, async (db) => {
         expect(await appliedMigrations(db)).toEqual(applied);
@@ -122,20 +77,20 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
   });
 
   it('says "nothing to revert" on a database no migration was applied to', async () => {
-    const fresh = await freshDatabase();
+    const fresh = await createCommandDatabase();
     try {
-      expect(await compiled(REVERT, fresh.env).done).toEqual({ code: 0, stdout: 'nothing to revert\n', stderr: '' });
+      expect(await compiled(REVERT, fresh.env)).toEqual({ code: 0, stdout: 'nothing to revert\n', stderr: '' });
     } finally {
       await fresh.remove();
     }
   });
 
   (onPostgres ? it : it.skip)('waits for the advisory lock a migrating instance holds, then reverts', async () => {
-    const fresh = await freshDatabase();
-    const holder = new Client({ connectionString: fresh.databaseUrl });
+    const fresh = await createCommandDatabase();
+    const holder = new Client({ connectionString: fresh.database.databaseUrl });
     await holder.connect();
     try {
-      expect((await compiled(RUN, fresh.env).done).code).toBe(0);
+      expect((await compiled(RUN, fresh.env)).code).toBe(0);
       const count = async () => Number((await holder.query('SELECT count(*) AS n FROM migrations')).rows[0].n);
       await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       const revert = compiled(REVERT, fresh.env);
@@ -146,7 +101,7 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
       );
       expect(await count()).toBe(MIGRATION_FILES.length);
       await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-      expect(await revert.done).toEqual({ code: 0, stdout: `reverted ${lastMigrationName()}\n`, stderr: '' });
+      expect(await revert).toEqual({ code: 0, stdout: `reverted ${lastMigrationName()}\n`, stderr: '' });
       expect(await count()).toBe(MIGRATION_FILES.length - 1);
     } finally {
       await holder.end();
@@ -155,15 +110,15 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
   });
 
   (onPostgres ? it : it.skip)("exits 1 with the migration's one-line refusal and leaves it applied when its down step refuses", async () => {
-    const fresh = await freshDatabase();
+    const fresh = await createCommandDatabase();
     try {
-      expect((await compiled(RUN, fresh.env).done).code).toBe(0);
+      expect((await compiled(RUN, fresh.env)).code).toBe(0);
       // The admin migration keeps the audit log: its down step refuses while the log holds entries. Later ones go first.
       const admin = MIGRATION_FILES.indexOf('1802000000000-admin.ts');
       expect(admin).toBeGreaterThanOrEqual(0);
-      for (let later = MIGRATION_FILES.length - 1; later > admin; later--) expect((await compiled(REVERT, fresh.env).done).code).toBe(0);
+      for (let later = MIGRATION_FILES.length - 1; later > admin; later--) expect((await compiled(REVERT, fresh.env)).code).toBe(0);
       await onConfiguredDatabase(fresh.env, (db) => db.query(`INSERT INTO audit_log (at, action, details) VALUES (now(), 'user_disabled', '{}')`));
-      const refused = await compiled(REVERT, fresh.env).done;
+      const refused = await compiled(REVERT, fresh.env);
       expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
       expect(lines(refused.stderr)).toEqual([expect.stringMatching(/the audit log holds 1 entries/)]);
       await onConfiguredDatabase(fresh.env, async (db) => {
@@ -181,7 +136,7 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
     const dataDir = mkdtempSync(join(tmpdir(), 'auth-revert-'));
     const service = await ServiceProcess.start(serviceEnv('', keys.dir, { DATA_DIR: dataDir }), await freePort());
     try {
-      const refused = await compiled(REVERT, { DATA_DIR: dataDir }).done;
+      const refused = await compiled(REVERT, { DATA_DIR: dataDir });
       expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
       expect(lines(refused.stderr)).toEqual([expect.stringMatching(new RegExp(`in use by process ${service.pid}.*stop it first`))]);
       expect((await service.stop()).code).toBe(0);
@@ -196,10 +151,10 @@ describe('revert-migration (compiled: node dist/cli/revert-migration.js)', () =>
 
 describe('npm run migration:revert (from src, as in development)', () => {
   (onPostgres ? it : it.skip)('runs the same command: reverts the last migration', async () => {
-    const fresh = await freshDatabase();
+    const fresh = await createCommandDatabase();
     try {
-      expect((await compiled(RUN, fresh.env).done).code).toBe(0);
-      const reverted = await run('npm', ['run', '--silent', 'migration:revert'], fresh.env).done;
+      expect((await compiled(RUN, fresh.env)).code).toBe(0);
+      const reverted = await runCommand('npm', ['run', '--silent', 'migration:revert'], fresh.env);
       expect(reverted).toEqual({ code: 0, stdout: `reverted ${lastMigrationName()}\n`, stderr: '' });
       await onConfiguredDatabase(fresh.env, async (db) => expect(await appliedMigrations(db)).toHaveLength(MIGRATION_FILES.length - 1));
     } finally {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 
 export interface TestDatabase {
@@ -38,4 +41,28 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
   } finally {
     await client.end();
   }
+}
+
+export interface CommandDatabase {
+  /** What a command needs to find it: DATA_DIR, and DATABASE_URL on a server. */
+  env: Record<string, string>;
+  database: TestDatabase;
+  remove(): Promise<void>;
+}
+
+/**
+ * A new empty database for the command-line tools: on the server of
+ * TEST_DATABASE_URL, else an embedded one under a temporary DATA_DIR.
+ */
+export async function createCommandDatabase(): Promise<CommandDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'auth-command-'));
+  const database = await createTestDatabase();
+  return {
+    env: { DATA_DIR: dataDir, ...(database.databaseUrl && { DATABASE_URL: database.databaseUrl }) },
+    database,
+    remove: async () => {
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
