@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokensConfig } from '../tokens.config';
-import { ConfigError } from '../../config/environment';
-import { readKeyFile } from './key-files';
-import { readKeySet } from './key-set';
+import { readSigningKeyFile } from './key-files';
+import { KeyEntry, readKeySet } from './key-set';
+import type { TokenKind } from './signing-key';
 
 /**
  * Production's signing keys, checked before anything touches the database:
@@ -15,11 +14,7 @@ export function checkSigningKeysBeforeBoot(config: TokensConfig, production: boo
   const { algorithm, keysDir } = config.jwt;
   if (!production || algorithm === 'HS256') return;
   const manifest = readKeySet(keysDir);
-  for (const [kind, entries] of Object.entries(manifest)) {
-    for (const { file } of entries) {
-      const path = join(keysDir, file);
-      if (!existsSync(path)) throw new ConfigError(`${path} is missing: production needs its ${kind} signing key in JWT_KEYS_DIR (npm run keys:generate)`);
-      readKeyFile(path, algorithm);
-    }
+  for (const [kind, entries] of Object.entries(manifest) as Array<[TokenKind, KeyEntry[]]>) {
+    for (const { file } of entries) readSigningKeyFile(join(keysDir, file), kind, algorithm);
   }
 }

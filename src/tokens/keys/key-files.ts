@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/environment';
 import { JwtAlgorithm } from '../tokens.config';
+import type { TokenKind } from './signing-key';
 
 export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
 
@@ -42,4 +43,10 @@ export function readKeyFile(file: string, algorithm: AsymmetricAlgorithm): KeyOb
       : key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1';
   if (!fits) throw new ConfigError(`${file} does not fit JWT_ALGORITHM=${algorithm} (needs ${KEY_DESCRIPTIONS[algorithm]})`);
   return key;
+}
+
+/** The private key of `kind` at `path`, which must exist (production never generates one). */
+export function readSigningKeyFile(path: string, kind: TokenKind, algorithm: AsymmetricAlgorithm): KeyObject {
+  if (!existsSync(path)) throw new ConfigError(`${path} is missing: production needs its ${kind} signing key in JWT_KEYS_DIR (npm run keys:generate)`);
+  return readKeyFile(path, algorithm);
 }

@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Clock } from '../../common/clock';
 import { ConfigError } from '../../config/environment';
 import { SessionsConfig, sessionsConfig } from '../../sessions';
 import { TokensConfig, tokensConfig } from '../tokens.config';
 import { jwkThumbprint, toJwk } from './jwk';
-import { AsymmetricAlgorithm, readKeyFile } from './key-files';
+import { AsymmetricAlgorithm, readSigningKeyFile } from './key-files';
 import { generateMissingKeys, KeySetManifest, keyTimeline, readKeySet } from './key-set';
 import { PublicJwk, SigningKey, TokenKind } from './signing-key';
 
@@ -124,11 +123,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   private asymmetricKey(file: string, kind: TokenKind, algorithm: AsymmetricAlgorithm): SigningKey {
-    const path = join(this.config.jwt.keysDir, file);
-    if (!existsSync(path)) {
-      throw new ConfigError(`${path} is missing: production needs its ${kind} signing key in JWT_KEYS_DIR (npm run keys:generate)`);
-    }
-    const privateKey = readKeyFile(path, algorithm);
+    const privateKey = readSigningKeyFile(join(this.config.jwt.keysDir, file), kind, algorithm);
     const verifyKey = createPublicKey(privateKey);
     const jwk = toJwk(verifyKey);
     const kid = jwkThumbprint(jwk);
